@@ -1,0 +1,13 @@
+import { defineService } from "../runtime/service-spec.js";
+
+export default defineService({
+  name: "gateway",
+  summary: "The public REST API: JWT and signed-request auth, rate limits, routing to gRPC.",
+  port: 8080,
+  protocol: "http",
+  public: true,
+  calls: ["identity", "catalog", "search", "orders", "notifications", "audit"],
+  stores: ["redis"],
+  rollout: { strategy: "canary", weights: [10, 25, 50], pause: "2m" },
+  resources: { cpu: "500m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
+});

@@ -1,0 +1,14 @@
+import { defineService } from "../runtime/service-spec.js";
+
+export default defineService({
+  name: "identity",
+  summary: "Users, password login, short-lived EdDSA JWTs with refresh, JWKS and API keys.",
+  port: 50051,
+  protocol: "grpc",
+  public: true,
+  stores: ["postgres", "redis"],
+  events: { publishes: true },
+  // Token issuing and key rotation switch over whole: blue-green, promoted by a person.
+  rollout: { strategy: "blueGreen", autoPromote: false },
+  resources: { cpu: "250m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
+});

@@ -1,0 +1,13 @@
+import { defineService } from "../runtime/service-spec.js";
+
+export default defineService({
+  name: "notifications",
+  summary: "Webhook subscriptions; delivers HMAC-signed webhooks with retries and a dead-letter topic.",
+  port: 50055,
+  protocol: "grpc",
+  public: true,
+  stores: ["postgres"],
+  events: { publishes: true, consumes: ["identity", "catalog", "orders"] },
+  rollout: { strategy: "canary", weights: [25, 50], pause: "2m" },
+  resources: { cpu: "250m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { loadServiceRegistry, resolveRegistry } from "./registry.js";
+import { defineService, type ServiceSpecInput } from "./runtime/service-spec.js";
+
+const base: ServiceSpecInput = {
+  name: "alpha",
+  summary: "a service for tests",
+  port: 50100,
+  protocol: "grpc",
+  public: false,
+  rollout: { strategy: "canary", weights: [10, 50], pause: "1m" },
+  resources: { cpu: "100m", memory: "128Mi", cpuLimit: "1", memoryLimit: "256Mi" },
+};
+const svc = (over: Partial<ServiceSpecInput>) => defineService({ ...base, ...over });
+
+describe("the service registry", () => {
+  it("holds the seven services of the platform", async () => {
+    const names = (await loadServiceRegistry()).map((s) => s.name);
+    expect(names).toEqual(["audit", "catalog", "gateway", "identity", "notifications", "orders", "search"]);
+  });
+
+  it("lets audit consume every publisher's topic", async () => {
+    const audit = (await loadServiceRegistry()).find((s) => s.name === "audit")!;
+    expect(audit.consumedTopics).toEqual([
+      "catalog.events.v1",
+      "identity.events.v1",
+      "notifications.events.v1",
+      "orders.events.v1",
+    ]);
+    expect(audit.deadLetterTopic).toBe("audit.deadletter.v1");
+  });
+
+  it("derives callers from calls", async () => {
+    const catalog = (await loadServiceRegistry()).find((s) => s.name === "catalog")!;
+    expect(catalog.callers).toEqual(["gateway", "orders"]);
+  });
+
+  it("scales every service between 2 and 20 pods", async () => {
+    for (const s of await loadServiceRegistry()) {
+      expect(s.scaling.min).toBeGreaterThanOrEqual(2);
+      expect(s.scaling.max).toBeLessThanOrEqual(20);
+    }
+  });
+
+  it("refuses a call to a service that does not exist", () => {
+    expect(() => resolveRegistry([svc({ calls: ["ghost"] })])).toThrow(
+      /alpha: calls unknown service "ghost"/,
+    );
+  });
+
+  it("refuses consuming a domain that publishes nothing", () => {
+    const beta = svc({ name: "beta", port: 50101 });
+    expect(() => resolveRegistry([svc({ events: { consumes: ["beta"] } }), beta])).toThrow(
+      /publishes no events/,
+    );
+  });
+
+  it("refuses two services on one port", () => {
+    expect(() => resolveRegistry([svc({}), svc({ name: "beta" })])).toThrow(
+      /port 50100 is already used by alpha/,
+    );
+  });
+
+  it("refuses a declaration with scaling beyond 20 pods, naming the field", () => {
+    expect(() => svc({ scaling: { max: 40 } })).toThrow(
+      /service "alpha" is declared wrongly:\n {2}- scaling.max/,
+    );
+  });
+
+  it("refuses canary weights that do not increase", () => {
+    expect(() => svc({ rollout: { strategy: "canary", weights: [50, 10], pause: "1m" } })).toThrow(
+      /weights must increase/,
+    );
+  });
+});

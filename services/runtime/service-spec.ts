@@ -1,0 +1,101 @@
+import { z } from "zod";
+
+/**
+ * What a service declares about itself in `services/<name>/service.ts`: the one source of
+ * truth the infrastructure reads to create its database and role, topics and ACLs,
+ * secrets, rollout, autoscaler and alerts, and the runtime reads for its port.
+ */
+
+const serviceName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,30}$/, { error: 'a lowercase DNS label, e.g. "catalog"' });
+const quantity = z
+  .string()
+  .regex(/^\d+(\.\d+)?(m|Mi|Gi)?$/, { error: 'a Kubernetes quantity, e.g. "250m" or "256Mi"' });
+const duration = z.string().regex(/^\d+(s|m|h)$/, { error: 'a duration such as "30s", "2m" or "1h"' });
+
+export const stores = ["postgres", "redis", "opensearch"] as const;
+export type Store = (typeof stores)[number];
+
+const canary = z
+  .object({
+    strategy: z.literal("canary"),
+    /** Traffic percentages, in order; each is held for `pause` and must pass analysis. 100% follows the last. */
+    weights: z
+      .array(z.number().int().min(1).max(99))
+      .min(1)
+      .refine((w) => w.every((v, i) => i === 0 || v > w[i - 1]!), { error: "weights must increase" }),
+    pause: duration,
+  })
+  .strict();
+
+const blueGreen = z
+  .object({
+    strategy: z.literal("blueGreen"),
+    /** Promote automatically once pre-promotion analysis passes, or wait for a person. */
+    autoPromote: z.boolean(),
+  })
+  .strict();
+
+export const serviceSpecSchema = z
+  .object({
+    name: serviceName,
+    summary: z.string().min(10),
+    /** The port the service listens on: gRPC, or HTTP for the public gateway. */
+    port: z.number().int().min(1024).max(65535),
+    protocol: z.enum(["grpc", "http"]),
+    /** Serves the public API (directly or through the gateway): it gets the p99 latency page. */
+    public: z.boolean(),
+    /** Services this one calls; their NetworkPolicies admit it. */
+    calls: z.array(serviceName).default([]),
+    stores: z.array(z.enum(stores)).default([]),
+    events: z
+      .object({
+        /** Publishes its state changes to `<name>.events.v1` through the outbox. */
+        publishes: z.boolean().default(false),
+        /** Producing services whose `<domain>.events.v1` it consumes, or "all" of them. */
+        consumes: z.union([z.literal("all"), z.array(serviceName)]).default([]),
+      })
+      .strict()
+      .default({ publishes: false, consumes: [] }),
+    scaling: z
+      .object({
+        min: z.number().int().min(2).default(2),
+        max: z.number().int().max(20).default(20),
+        /** Average CPU utilisation, percent of requests, that adds pods. */
+        cpuUtilization: z.number().int().min(10).max(95).default(70),
+        /** In-flight requests per pod (the `rpc_queue_depth` gauge) that adds pods. */
+        queueDepthPerPod: z.number().int().positive().default(20),
+      })
+      .strict()
+      .refine((s) => s.min <= s.max, { error: "scaling.min must not exceed scaling.max" })
+      .default({ min: 2, max: 20, cpuUtilization: 70, queueDepthPerPod: 20 }),
+    rollout: z.discriminatedUnion("strategy", [canary, blueGreen]),
+    resources: z
+      .object({
+        cpu: quantity,
+        memory: quantity,
+        cpuLimit: quantity,
+        memoryLimit: quantity,
+      })
+      .strict(),
+  })
+  .strict();
+
+export type ServiceSpec = z.output<typeof serviceSpecSchema>;
+export type ServiceSpecInput = z.input<typeof serviceSpecSchema>;
+
+/** Declares a service; a mistake fails at load with the service and field named. */
+export function defineService(input: ServiceSpecInput): ServiceSpec {
+  const result = serviceSpecSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new Error(`service "${input.name}" is declared wrongly:\n  - ${problems.join("\n  - ")}`);
+  }
+  return result.data;
+}
+
+/** The Kafka topic a publishing service writes its events to. */
+export const eventsTopic = (domain: string) => `${domain}.events.v1`;
+/** The topic where a consuming service parks events it could not handle. */
+export const deadLetterTopic = (service: string) => `${service}.deadletter.v1`;

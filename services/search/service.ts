@@ -1,0 +1,13 @@
+import { defineService } from "../runtime/service-spec.js";
+
+export default defineService({
+  name: "search",
+  summary: "Full-text product search on OpenSearch, indexed from catalog events.",
+  port: 50053,
+  protocol: "grpc",
+  public: true,
+  stores: ["opensearch"],
+  events: { consumes: ["catalog"] },
+  rollout: { strategy: "canary", weights: [20, 50], pause: "2m" },
+  resources: { cpu: "250m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
+});
