@@ -4,6 +4,9 @@ const slow = ["**/*.int.test.ts", "**/*.e2e.test.ts"];
 
 export default defineConfig({
   test: {
+    // The JSON report is what `.ci/run` counts; the default reporter is what people read.
+    reporters: ["default", "json"],
+    outputFile: { json: ".ci/out/vitest-report.json" },
     projects: [
       {
         test: {

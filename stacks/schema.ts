@@ -42,7 +42,7 @@ export const networkSchema = z
     zones: z
       .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: "not an availability zone name" }))
       .length(3)
-      .refine((zones) => new Set(zones).size === 3, { error: "zones must be distinct" })
+      .refine((zones) => new Set(zones).size === zones.length, { error: "zones must be distinct" })
       .describe(
         'exactly three distinct availability zones of aws:region, e.g. ["eu-west-1a", "eu-west-1b", "eu-west-1c"]',
       ),
