@@ -8,7 +8,10 @@ import type { PlatformSpec } from "../stacks/schema.js";
  * returns the stack outputs. Every decision lives in a component or the spec; this file
  * only connects them.
  */
-export function declarePlatform(spec: PlatformSpec, _services: readonly RegisteredService[]): Record<string, unknown> {
+export function declarePlatform(
+  spec: PlatformSpec,
+  _services: readonly RegisteredService[],
+): Record<string, unknown> {
   const prefix = namePrefix(spec);
   const tags = commonTags(spec);
 

@@ -21,7 +21,9 @@ function readPlan(file: string): Plan {
   }
   const plan = parsed as Partial<Plan>;
   if (typeof plan.stack !== "string" || !Array.isArray(plan.resources)) {
-    throw new Error(`${file}: not a plan; expected JSON { "stack": string, "resources": [...] } from npm run plan -- --out`);
+    throw new Error(
+      `${file}: not a plan; expected JSON { "stack": string, "resources": [...] } from npm run plan -- --out`,
+    );
   }
   return plan as Plan;
 }

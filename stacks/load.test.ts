@@ -5,7 +5,8 @@ import { parsePlatformSpec, readPlatformSpec } from "./load.js";
 
 const prodConfig = readStackConfig("prod").values;
 const reader = (values: Record<string, string | undefined>) => (key: string) => values[key];
-const readWith = (changes: Record<string, string | undefined>) => readPlatformSpec("prod", reader({ ...prodConfig, ...changes }));
+const readWith = (changes: Record<string, string | undefined>) =>
+  readPlatformSpec("prod", reader({ ...prodConfig, ...changes }));
 const network = JSON.parse(prodConfig["platform:network"]!);
 
 function problemsOf(run: () => unknown): string[] {
@@ -33,13 +34,17 @@ describe("readPlatformSpec", () => {
 
   it("names a missing section by its config key and shows the expected shape", () => {
     const [problem] = problemsOf(() => readWith({ "platform:redis": undefined }));
-    expect(problem).toBe("platform:redis: is missing; expected an object { engineVersion, nodeType, snapshotRetentionDays? }");
+    expect(problem).toBe(
+      "platform:redis: is missing; expected an object { engineVersion, nodeType, snapshotRetentionDays? }",
+    );
   });
 
   it("names a missing nested key", () => {
     const { nodeType: _, ...redis } = JSON.parse(prodConfig["platform:redis"]!);
     const [problem] = problemsOf(() => readWith({ "platform:redis": JSON.stringify(redis) }));
-    expect(problem).toMatch(/^platform:redis\.nodeType: is missing; expected the node type, e\.g\. "cache\.r7g\.large"$/);
+    expect(problem).toMatch(
+      /^platform:redis\.nodeType: is missing; expected the node type, e\.g\. "cache\.r7g\.large"$/,
+    );
   });
 
   it("refuses two zones, quoting the value and the expected shape", () => {
@@ -53,7 +58,9 @@ describe("readPlatformSpec", () => {
 
   it("refuses a zone outside the stack's region, pointing at the element", () => {
     const zones = ["eu-west-1a", "eu-west-1b", "us-east-1c"];
-    const [problem] = problemsOf(() => readWith({ "platform:network": JSON.stringify({ ...network, zones }) }));
+    const [problem] = problemsOf(() =>
+      readWith({ "platform:network": JSON.stringify({ ...network, zones }) }),
+    );
     expect(problem).toMatch(/^platform:network\.zones\[2\]: zone "us-east-1c" is not in region eu-west-1/);
   });
 
@@ -64,7 +71,9 @@ describe("readPlatformSpec", () => {
   });
 
   it("refuses an unknown key instead of silently ignoring a typo", () => {
-    const problems = problemsOf(() => readWith({ "platform:network": JSON.stringify({ ...network, zone: "x" }) }));
+    const problems = problemsOf(() =>
+      readWith({ "platform:network": JSON.stringify({ ...network, zone: "x" }) }),
+    );
     expect(problems[0]).toMatch(/^platform:network: Unrecognized key: "zone"/);
   });
 
@@ -79,11 +88,15 @@ describe("readPlatformSpec", () => {
   });
 
   it("lists every problem at once", () => {
-    expect(problemsOf(() => readWith({ "platform:redis": undefined, "platform:kafka": undefined }))).toHaveLength(2);
+    expect(
+      problemsOf(() => readWith({ "platform:redis": undefined, "platform:kafka": undefined })),
+    ).toHaveLength(2);
   });
 
   it("rejects an environment that does not exist", () => {
     const problems = problemsOf(() => parsePlatformSpec("dev", { environment: "dev" }));
-    expect(problems[0]).toMatch(/^platform:environment: .*expected the environment, one of "prod" or "staging"; got "dev"$/);
+    expect(problems[0]).toMatch(
+      /^platform:environment: .*expected the environment, one of "prod" or "staging"; got "dev"$/,
+    );
   });
 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { changedPaths, diffPlans, renderDiff } from "./diff.js";
 import type { Plan, PlannedResource } from "./plan-types.js";
 
-const resource = (name: string, inputs: Record<string, unknown>, parent: string | null = null): PlannedResource => ({
+const resource = (
+  name: string,
+  inputs: Record<string, unknown>,
+  parent: string | null = null,
+): PlannedResource => ({
   urn: `urn:pulumi:prod::platform::aws:ec2/subnet:Subnet::${name}`,
   type: "aws:ec2/subnet:Subnet",
   name,

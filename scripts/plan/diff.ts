@@ -17,7 +17,8 @@ export interface PlanDiff {
 /** The leaf paths where two input trees differ; a whole subtree counts once when one side lacks it. */
 export function changedPaths(a: unknown, b: unknown, prefix = ""): string[] {
   if (isDeepStrictEqual(a, b)) return [];
-  const bothObjects = a && b && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b);
+  const bothObjects =
+    a && b && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b);
   if (!bothObjects) return [prefix || "(root)"];
   const left = a as Record<string, unknown>;
   const right = b as Record<string, unknown>;
@@ -51,17 +52,27 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
 export function renderDiff(diff: PlanDiff, format: "text" | "markdown" = "text"): string {
   const md = format === "markdown";
   const code = (s: string) => (md ? `\`${s}\`` : s);
-  const section = (title: string, lines: string[]) => (lines.length === 0 ? [] : [md ? `### ${title}` : `${title}:`, ...lines, ""]);
+  const section = (title: string, lines: string[]) =>
+    lines.length === 0 ? [] : [md ? `### ${title}` : `${title}:`, ...lines, ""];
   const total = diff.added.length + diff.removed.length + diff.changed.length;
   const summary = `${diff.added.length} to add, ${diff.changed.length} to change, ${diff.removed.length} to remove`;
   if (total === 0) return md ? "No infrastructure changes." : "No changes.";
   return [
     md ? `**${summary}**\n` : `${summary}\n`,
-    ...section("Added", diff.added.map((r) => `${md ? "- " : "  + "}${code(r.type)} ${r.urn}`)),
-    ...section("Removed", diff.removed.map((r) => `${md ? "- " : "  - "}${code(r.type)} ${r.urn}`)),
+    ...section(
+      "Added",
+      diff.added.map((r) => `${md ? "- " : "  + "}${code(r.type)} ${r.urn}`),
+    ),
+    ...section(
+      "Removed",
+      diff.removed.map((r) => `${md ? "- " : "  - "}${code(r.type)} ${r.urn}`),
+    ),
     ...section(
       "Changed",
-      diff.changed.map((c) => `${md ? "- " : "  ~ "}${code(c.type)} ${c.urn}\n${c.paths.map((p) => `${md ? "  - " : "      "}${code(p)}`).join("\n")}`),
+      diff.changed.map(
+        (c) =>
+          `${md ? "- " : "  ~ "}${code(c.type)} ${c.urn}\n${c.paths.map((p) => `${md ? "  - " : "      "}${code(p)}`).join("\n")}`,
+      ),
     ),
   ]
     .join("\n")

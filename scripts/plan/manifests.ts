@@ -24,7 +24,10 @@ export function manifestsOf(plan: Plan): ManifestFile[] {
       const manifest = { ...r.inputs, metadata };
       const namespace = typeof metadata["namespace"] === "string" ? metadata["namespace"] : "_cluster";
       const kind = String(r.inputs["kind"] ?? r.type.split(":").pop()).toLowerCase();
-      return { path: `${namespace}/${kind}-${String(metadata["name"])}.yaml`, yaml: stringify(manifest, { sortMapEntries: true }) };
+      return {
+        path: `${namespace}/${kind}-${String(metadata["name"])}.yaml`,
+        yaml: stringify(manifest, { sortMapEntries: true }),
+      };
     })
     .sort((a, b) => a.path.localeCompare(b.path));
 }

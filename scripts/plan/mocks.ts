@@ -56,6 +56,10 @@ const computed: Record<string, Computed> = {
       identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${oidc}` }] }],
       platformVersion: "eks.10",
       status: "ACTIVE",
+      vpcConfig: {
+        ...(_i["vpcConfig"] as Inputs),
+        clusterSecurityGroupId: `sg-${digest(`${name}-eks`, 17)}`,
+      },
     };
   },
   "aws:rds/cluster:Cluster": (name, inputs, region) => ({
@@ -90,10 +94,12 @@ const computed: Record<string, Computed> = {
       currentVersion: "K3AEGXETSR30VB",
     };
   },
+  "aws:msk/configuration:Configuration": () => ({ latestRevision: 1 }),
   "aws:lb/loadBalancer:LoadBalancer": (name, _i, region) => ({
     dnsName: `${name}-${parseInt(digest(name, 8), 16)}.${region}.elb.amazonaws.com`,
     zoneId: "Z32O12XQLNTSW2",
   }),
+  "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1, defaultVersion: 1 }),
   "aws:kms/key:Key": (name) => ({
     keyId: `${digest(name, 8)}-${digest(`${name}1`, 4)}-${digest(`${name}2`, 4)}-${digest(`${name}3`, 4)}-${digest(`${name}4`, 12)}`,
   }),
@@ -153,6 +159,11 @@ function invoke(token: string, inputs: Inputs, region: string): Record<string, u
     case "cloudflare:index/getIpRanges:getIpRanges":
       return {
         ...cloudflareIpRanges,
+        // The shape @pulumi/cloudflare 6.x returns.
+        ipv4Cidrs: cloudflareIpRanges.ipv4CidrBlocks,
+        ipv6Cidrs: cloudflareIpRanges.ipv6CidrBlocks,
+        jdcloudCidrs: [],
+        etag: "cloudflare-ip-ranges",
         id: "cloudflare-ip-ranges",
         chinaIpv4CidrBlocks: [],
         chinaIpv6CidrBlocks: [],

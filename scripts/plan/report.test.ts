@@ -8,16 +8,42 @@ const component = "urn:pulumi:prod::platform::platform:network:Network::net";
 const plan: Plan = {
   stack: "prod",
   resources: [
-    { urn: stack, type: "pulumi:pulumi:Stack", name: "platform-prod", parent: null, custom: false, inputs: {} },
-    { urn: component, type: "platform:network:Network", name: "net", parent: stack, custom: false, inputs: {} },
-    { urn: `${component}$aws:ec2/vpc:Vpc::net`, type: "aws:ec2/vpc:Vpc", name: "net", parent: component, custom: true, inputs: {} },
+    {
+      urn: stack,
+      type: "pulumi:pulumi:Stack",
+      name: "platform-prod",
+      parent: null,
+      custom: false,
+      inputs: {},
+    },
+    {
+      urn: component,
+      type: "platform:network:Network",
+      name: "net",
+      parent: stack,
+      custom: false,
+      inputs: {},
+    },
+    {
+      urn: `${component}$aws:ec2/vpc:Vpc::net`,
+      type: "aws:ec2/vpc:Vpc",
+      name: "net",
+      parent: component,
+      custom: true,
+      inputs: {},
+    },
     {
       urn: `${stack}$kubernetes:core/v1:Secret::catalog-postgres`,
       type: "kubernetes:core/v1:Secret",
       name: "catalog-postgres",
       parent: stack,
       custom: true,
-      inputs: { apiVersion: "v1", kind: "Secret", metadata: { namespace: "platform" }, stringData: "[secret]" },
+      inputs: {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { namespace: "platform" },
+        stringData: "[secret]",
+      },
     },
     {
       urn: `${stack}$kubernetes:helm.sh/v3:Release::keda`,

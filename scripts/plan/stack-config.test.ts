@@ -34,13 +34,18 @@ describe("readStackConfig", () => {
   });
 
   it("names the missing stack file", () => {
-    expect(() => readStackConfig("nope", stackFile(""))).toThrow(/no stack "nope": .*Pulumi\.nope\.yaml does not exist/);
+    expect(() => readStackConfig("nope", stackFile(""))).toThrow(
+      /no stack "nope": .*Pulumi\.nope\.yaml does not exist/,
+    );
   });
 });
 
 describe("maskSecrets", () => {
   it("masks secrets at any depth and leaves other values", () => {
     const secret = { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: "hunter2" };
-    expect(maskSecrets({ a: 1, b: [secret, { c: secret }] })).toEqual({ a: 1, b: ["[secret]", { c: "[secret]" }] });
+    expect(maskSecrets({ a: 1, b: [secret, { c: secret }] })).toEqual({
+      a: 1,
+      b: ["[secret]", { c: "[secret]" }],
+    });
   });
 });

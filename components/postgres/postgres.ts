@@ -1,0 +1,454 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as postgresql from "@pulumi/postgresql";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { RegisteredService } from "../../services/registry.js";
+import { type Tags, tagged } from "../shared/tags.js";
+import { invalid, requireOnePerZone, requireThreeZones } from "../shared/validation.js";
+import {
+  type ClientSslMode,
+  clusterParameterGroupFamily,
+  clusterParameters,
+  connectionUrl,
+  majorVersion,
+  masterUsername,
+  postgresNames,
+  postgresPort,
+  reservedDatabaseNames,
+} from "./postgres-plan.js";
+
+export interface PostgresArgs {
+  /**
+   * The physical name of the cluster (its identifier; instances add `-<zone>`, the final
+   * snapshot `-final`), e.g. "platform-prod-postgres": lowercase letters, digits and single
+   * hyphens, starting with a letter, at most 40 characters.
+   */
+  readonly name: string;
+  /** Exactly three availability zones; one instance is pinned to each. */
+  readonly zones: readonly string[];
+  /** The VPC the cluster's security group lives in. */
+  readonly vpcId: pulumi.Input<string>;
+  /** The isolated (data) subnets, one per zone, in zone order. */
+  readonly subnetIds: readonly pulumi.Input<string>[];
+  /** Security groups admitted on 5432 (the EKS cluster security group); nothing else is. */
+  readonly allowedSecurityGroupIds: readonly pulumi.Input<string>[];
+  /** The service registry; every service whose `stores` include "postgres" gets a role and database. */
+  readonly services: readonly RegisteredService[];
+  /** The provider of the cluster the services run in; their Secrets are created through it. */
+  readonly k8sProvider: k8s.Provider;
+  /** The Kubernetes namespace the services (and so their Secrets) live in. */
+  readonly namespace: string;
+  /** Tags for every taggable child. */
+  readonly tags: Tags;
+  /** The Aurora PostgreSQL version, e.g. "16.6"; 13 or newer. */
+  readonly engineVersion: string;
+  /** The instance class of each of the three instances, e.g. "db.r7g.large". */
+  readonly instanceClass: string;
+  /** Days of automated backups, and so of point-in-time recovery, 7 to 35. */
+  readonly backupRetentionDays: number;
+  /** Refuse deletion of the cluster (default true; the stack spec sets it per environment). */
+  readonly deletionProtection?: boolean;
+  /** The daily backup window in UTC (default "02:00-03:00"); must not overlap the maintenance window. */
+  readonly backupWindow?: string;
+  /** The weekly maintenance window in UTC (default "sun:04:00-sun:05:00"). */
+  readonly maintenanceWindow?: string;
+  /** Days the exported `postgresql` log is kept in CloudWatch (default 90). */
+  readonly logRetentionDays?: number;
+  /** The most concurrent connections each service role may open (default 200). */
+  readonly connectionLimitPerService?: number;
+  /**
+   * The `sslmode` in each service's Secret and URL (default "verify-full": the client must
+   * trust the RDS CA bundle, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem).
+   */
+  readonly clientSslMode?: ClientSslMode;
+}
+
+const defaults = {
+  deletionProtection: true,
+  backupWindow: "02:00-03:00",
+  maintenanceWindow: "sun:04:00-sun:05:00",
+  logRetentionDays: 90,
+  connectionLimitPerService: 200,
+  clientSslMode: "verify-full",
+} as const;
+
+const identifierPattern = /^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
+
+/** The services that declare the store "postgres", in registry order. */
+export function postgresServices(services: readonly RegisteredService[]): RegisteredService[] {
+  return services.filter((s) => s.stores.includes("postgres"));
+}
+
+export function validatePostgresArgs(args: PostgresArgs): void {
+  requireThreeZones(args.zones);
+  requireOnePerZone(args.subnetIds, args.zones, "subnetIds");
+  if (args.allowedSecurityGroupIds.length === 0)
+    invalid(
+      "allowedSecurityGroupIds",
+      "expected at least one security group; with none, nothing can connect",
+    );
+  if (!identifierPattern.test(args.name) || args.name.length > 40)
+    invalid(
+      "name",
+      `"${args.name}" is not a cluster identifier: lowercase letters, digits and single hyphens, starting with a letter, at most 40 characters`,
+    );
+  if (!/^\d+\.\d+$/.test(args.engineVersion) || majorVersion(args.engineVersion) < 13)
+    invalid(
+      "engineVersion",
+      `expected an Aurora PostgreSQL version 13 or newer such as "16.6", got "${args.engineVersion}"`,
+    );
+  if (!args.instanceClass.startsWith("db."))
+    invalid(
+      "instanceClass",
+      `expected an RDS instance class such as "db.r7g.large", got "${args.instanceClass}"`,
+    );
+  if (
+    !Number.isInteger(args.backupRetentionDays) ||
+    args.backupRetentionDays < 7 ||
+    args.backupRetentionDays > 35
+  )
+    invalid(
+      "backupRetentionDays",
+      `expected a whole number of days from 7 to 35, got ${args.backupRetentionDays}`,
+    );
+  if (args.connectionLimitPerService !== undefined && !(args.connectionLimitPerService > 0))
+    invalid("connectionLimitPerService", "expected a positive number of connections");
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.namespace))
+    invalid("namespace", `"${args.namespace}" is not a Kubernetes namespace name`);
+  for (const service of postgresServices(args.services)) {
+    const { database } = postgresNames(service.name);
+    if (reservedDatabaseNames.includes(database))
+      invalid(
+        "services",
+        `service "${service.name}" would own the reserved database "${database}"; rename it`,
+      );
+  }
+}
+
+/**
+ * Aurora PostgreSQL across three availability zones for the services that declare
+ * "postgres": one writer and two readers, each pinned to a zone in the isolated subnets,
+ * encrypted at rest with its own KMS key and reachable only over TLS from the EKS cluster.
+ * Each service gets a login role, a database it owns that nobody else may connect to, and a
+ * Kubernetes Secret `<service>-postgres` with its credentials.
+ *
+ * The roles and databases are made over SQL by Pulumi's postgresql provider, so whoever
+ * runs `pulumi up` must reach the cluster endpoint inside the VPC (a runner in the VPC or a
+ * tunnel through it).
+ */
+export class Postgres extends pulumi.ComponentResource {
+  static readonly type = "platform:data:Postgres";
+
+  readonly kmsKey: aws.kms.Key;
+  readonly securityGroup: aws.ec2.SecurityGroup;
+  readonly cluster: aws.rds.Cluster;
+  readonly instances: readonly aws.rds.ClusterInstance[];
+  /** The writer endpoint. */
+  readonly endpoint: pulumi.Output<string>;
+  /** The load-balanced endpoint over the two readers. */
+  readonly readerEndpoint: pulumi.Output<string>;
+  /** The Kubernetes Secret of each service, by service name, e.g. `{ catalog: "catalog-postgres" }`. */
+  readonly secretNames: Readonly<Record<string, string>>;
+
+  constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+    validatePostgresArgs(args);
+    const services = postgresServices(args.services);
+    super(
+      Postgres.type,
+      name,
+      {
+        name: args.name,
+        zones: [...args.zones],
+        engineVersion: args.engineVersion,
+        instanceClass: args.instanceClass,
+        services: services.map((s) => s.name),
+      },
+      opts,
+    );
+    const settings = {
+      deletionProtection: args.deletionProtection ?? defaults.deletionProtection,
+      backupWindow: args.backupWindow ?? defaults.backupWindow,
+      maintenanceWindow: args.maintenanceWindow ?? defaults.maintenanceWindow,
+      logRetentionDays: args.logRetentionDays ?? defaults.logRetentionDays,
+      connectionLimitPerService: args.connectionLimitPerService ?? defaults.connectionLimitPerService,
+      clientSslMode: args.clientSslMode ?? defaults.clientSslMode,
+    };
+    const tags = (child: string) => tagged(args.tags, child);
+
+    this.kmsKey = new aws.kms.Key(
+      `${name}-kms`,
+      {
+        description: `Encrypts the Aurora cluster ${args.name} at rest: storage, snapshots and Performance Insights`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        tags: tags(`${name}-kms`),
+      },
+      { parent: this },
+    );
+    new aws.kms.Alias(
+      `${name}-kms`,
+      { name: `alias/${args.name}`, targetKeyId: this.kmsKey.keyId },
+      { parent: this },
+    );
+
+    // No egress rules: the provider removes the default allow-all egress, and a database
+    // initiates no connections.
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: args.vpcId,
+        description: `Aurora PostgreSQL ${args.name}: ${postgresPort} from the EKS cluster only`,
+        tags: tags(`${name}-sg`),
+      },
+      { parent: this },
+    );
+    args.allowedSecurityGroupIds.forEach((source, i) => {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-ingress-${i}`,
+        {
+          securityGroupId: this.securityGroup.id,
+          referencedSecurityGroupId: source,
+          ipProtocol: "tcp",
+          fromPort: postgresPort,
+          toPort: postgresPort,
+          description: "PostgreSQL from the EKS cluster",
+          tags: tags(`${name}-ingress-${i}`),
+        },
+        { parent: this },
+      );
+    });
+
+    const subnetGroup = new aws.rds.SubnetGroup(
+      `${name}-subnets`,
+      {
+        name: args.name,
+        description: `Isolated subnets of ${args.name}`,
+        subnetIds: [...args.subnetIds],
+        tags: tags(`${name}-subnets`),
+      },
+      { parent: this },
+    );
+    const parameterGroup = new aws.rds.ClusterParameterGroup(
+      `${name}-params`,
+      {
+        // The family is in the name, so a major upgrade creates the new group before it drops the old.
+        name: `${args.name}-${clusterParameterGroupFamily(args.engineVersion)}`,
+        family: clusterParameterGroupFamily(args.engineVersion),
+        description: `TLS-only connections and incident logging for ${args.name}`,
+        parameters: clusterParameters.map((p) => ({ ...p })),
+        tags: tags(`${name}-params`),
+      },
+      { parent: this },
+    );
+    // Created before the cluster so that RDS writes into it and the retention is ours.
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-postgresql`,
+      {
+        name: `/aws/rds/cluster/${args.name}/postgresql`,
+        retentionInDays: settings.logRetentionDays,
+        tags: tags(`${name}-postgresql`),
+      },
+      { parent: this },
+    );
+    const monitoringRole = new aws.iam.Role(
+      `${name}-monitoring`,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "monitoring.rds.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+        tags: tags(`${name}-monitoring`),
+      },
+      { parent: this },
+    );
+    const monitoringPolicy = new aws.iam.RolePolicyAttachment(
+      `${name}-monitoring`,
+      { role: monitoringRole.name, policyArn: aws.iam.ManagedPolicy.AmazonRDSEnhancedMonitoringRole },
+      { parent: this },
+    );
+
+    const masterPassword = new random.RandomPassword(
+      `${name}-master-password`,
+      { length: 48, special: false },
+      { parent: this },
+    );
+
+    this.cluster = new aws.rds.Cluster(
+      name,
+      {
+        clusterIdentifier: args.name,
+        engine: aws.rds.EngineType.AuroraPostgresql,
+        engineVersion: args.engineVersion,
+        availabilityZones: [...args.zones],
+        dbSubnetGroupName: subnetGroup.name,
+        vpcSecurityGroupIds: [this.securityGroup.id],
+        dbClusterParameterGroupName: parameterGroup.name,
+        port: postgresPort,
+        masterUsername,
+        masterPassword: pulumi.secret(masterPassword.result),
+        iamDatabaseAuthenticationEnabled: true,
+        storageEncrypted: true,
+        kmsKeyId: this.kmsKey.arn,
+        // Aurora's continuous backups give point-in-time recovery to any second of the
+        // retention period; the daily snapshot is taken in the backup window.
+        backupRetentionPeriod: args.backupRetentionDays,
+        preferredBackupWindow: settings.backupWindow,
+        preferredMaintenanceWindow: settings.maintenanceWindow,
+        copyTagsToSnapshot: true,
+        deletionProtection: settings.deletionProtection,
+        skipFinalSnapshot: false,
+        finalSnapshotIdentifier: `${args.name}-final`,
+        enabledCloudwatchLogsExports: ["postgresql"],
+        tags: tags(name),
+      },
+      { parent: this, dependsOn: [logGroup] },
+    );
+
+    // The first instance created becomes the writer; the others are readers, one per zone.
+    this.instances = args.zones.map(
+      (zone, i) =>
+        new aws.rds.ClusterInstance(
+          `${name}-${zone}`,
+          {
+            identifier: `${args.name}-${zone}`,
+            clusterIdentifier: this.cluster.id,
+            engine: aws.rds.EngineType.AuroraPostgresql,
+            engineVersion: this.cluster.engineVersion,
+            instanceClass: args.instanceClass,
+            availabilityZone: zone,
+            dbSubnetGroupName: subnetGroup.name,
+            publiclyAccessible: false,
+            promotionTier: i,
+            caCertIdentifier: "rds-ca-rsa2048-g1",
+            autoMinorVersionUpgrade: true,
+            performanceInsightsEnabled: true,
+            performanceInsightsKmsKeyId: this.kmsKey.arn,
+            performanceInsightsRetentionPeriod: 7,
+            monitoringInterval: 60,
+            monitoringRoleArn: monitoringRole.arn,
+            preferredMaintenanceWindow: settings.maintenanceWindow,
+            copyTagsToSnapshot: true,
+            tags: tags(`${name}-${zone}`),
+          },
+          { parent: this, dependsOn: [monitoringPolicy] },
+        ),
+    );
+    this.endpoint = this.cluster.endpoint;
+    this.readerEndpoint = this.cluster.readerEndpoint;
+
+    // SQL over TLS as the master user, who is not a superuser on RDS (rds_superuser only).
+    const sql = new postgresql.Provider(
+      `${name}-sql`,
+      {
+        host: this.cluster.endpoint,
+        port: this.cluster.port,
+        database: "postgres",
+        username: this.cluster.masterUsername,
+        password: pulumi.secret(masterPassword.result),
+        sslmode: "require",
+        superuser: false,
+        connectTimeout: 30,
+        expectedVersion: args.engineVersion,
+      },
+      { parent: this, dependsOn: [...this.instances] },
+    );
+
+    const secretNames: Record<string, string> = {};
+    for (const service of services) {
+      const names = postgresNames(service.name);
+      const password = new random.RandomPassword(
+        `${name}-${service.name}-password`,
+        { length: 48, special: false },
+        { parent: this },
+      );
+      const secretPassword = pulumi.secret(password.result);
+      const role = new postgresql.Role(
+        `${name}-${service.name}`,
+        {
+          name: names.role,
+          login: true,
+          password: secretPassword,
+          superuser: false,
+          createDatabase: false,
+          createRole: false,
+          replication: false,
+          bypassRowLevelSecurity: false,
+          connectionLimit: settings.connectionLimitPerService,
+        },
+        { parent: this, provider: sql },
+      );
+      const database = new postgresql.Database(
+        `${name}-${service.name}`,
+        { name: names.database, owner: role.name, encoding: "UTF8", template: "template0" },
+        { parent: this, provider: sql },
+      );
+      // Nobody but the owner (and the master user) may even connect to a service's database.
+      new postgresql.Grant(
+        `${name}-${service.name}-revoke-public`,
+        { database: database.name, role: "public", objectType: "database", privileges: [] },
+        { parent: this, provider: sql },
+      );
+
+      const host = this.cluster.endpoint;
+      const url = pulumi.all([host, database.name, role.name, secretPassword]).apply(([h, db, user, pw]) =>
+        connectionUrl({
+          host: h,
+          port: postgresPort,
+          database: db,
+          username: user,
+          password: pw,
+          sslmode: settings.clientSslMode,
+        }),
+      );
+      new k8s.core.v1.Secret(
+        `${name}-${service.name}`,
+        {
+          metadata: {
+            name: names.secret,
+            namespace: args.namespace,
+            labels: serviceLabels(service.name, "postgres"),
+          },
+          type: "Opaque",
+          stringData: {
+            host,
+            port: String(postgresPort),
+            database: database.name,
+            username: role.name,
+            password: secretPassword,
+            sslmode: settings.clientSslMode,
+            url: pulumi.secret(url),
+          },
+        },
+        { parent: this, provider: args.k8sProvider },
+      );
+      secretNames[service.name] = names.secret;
+    }
+    this.secretNames = secretNames;
+
+    this.registerOutputs({
+      clusterArn: this.cluster.arn,
+      endpoint: this.endpoint,
+      readerEndpoint: this.readerEndpoint,
+      securityGroupId: this.securityGroup.id,
+      kmsKeyArn: this.kmsKey.arn,
+      secretNames: this.secretNames,
+    });
+  }
+}
+
+/** The labels of a service's connection Secret. */
+function serviceLabels(service: string, store: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": service,
+    "app.kubernetes.io/part-of": "platform",
+    "app.kubernetes.io/managed-by": "pulumi",
+    "platform.io/store": store,
+  };
+}
