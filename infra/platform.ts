@@ -1,6 +1,12 @@
+import { Cluster } from "../components/cluster/cluster.js";
+import { Edge } from "../components/edge/edge.js";
+import { Kafka } from "../components/kafka/kafka.js";
 import { Network } from "../components/network/network.js";
+import { Postgres } from "../components/postgres/postgres.js";
+import { Redis } from "../components/redis/redis.js";
+import { Search } from "../components/search/search.js";
 import type { RegisteredService } from "../services/registry.js";
-import { clusterName, commonTags, namePrefix } from "../stacks/naming.js";
+import { clusterName, commonTags, namePrefix, workloadNamespace } from "../stacks/naming.js";
 import type { PlatformSpec } from "../stacks/schema.js";
 
 /**
@@ -10,22 +16,99 @@ import type { PlatformSpec } from "../stacks/schema.js";
  */
 export function declarePlatform(
   spec: PlatformSpec,
-  _services: readonly RegisteredService[],
+  services: readonly RegisteredService[],
 ): Record<string, unknown> {
   const prefix = namePrefix(spec);
   const tags = commonTags(spec);
+  const zones = spec.network.zones;
 
   const network = new Network(prefix, {
     region: spec.region,
     cidr: spec.network.cidr,
-    zones: spec.network.zones,
+    zones,
     clusterName: clusterName(spec),
     flowLogRetentionDays: spec.network.flowLogRetentionDays,
+    tags,
+  });
+  const privateSubnetIds = network.zones.map((z) => z.privateSubnet.id);
+  const isolatedSubnetIds = network.zones.map((z) => z.isolatedSubnet.id);
+
+  const cluster = new Cluster(prefix, {
+    clusterName: clusterName(spec),
+    kubernetesVersion: spec.cluster.kubernetesVersion,
+    region: spec.region,
+    zones,
+    vpcId: network.vpc.id,
+    privateSubnetIds,
+    publicAccessCidrs: spec.cluster.publicAccessCidrs,
+    nodes: spec.cluster.nodes,
+    logRetentionDays: spec.cluster.logRetentionDays,
+    namespace: workloadNamespace,
+    tags,
+  });
+
+  // What every data store shares: three zones, the isolated subnets, reachable only from
+  // the cluster, credentials delivered as Secrets into the workload namespace.
+  const store = {
+    zones,
+    vpcId: network.vpc.id,
+    subnetIds: isolatedSubnetIds,
+    allowedSecurityGroupIds: [cluster.clusterSecurityGroupId],
+    services,
+    k8sProvider: cluster.provider,
+    namespace: cluster.namespace,
+    tags,
+  };
+  const postgres = new Postgres(`${prefix}-postgres`, {
+    ...store,
+    name: `${prefix}-postgres`,
+    engineVersion: spec.postgres.engineVersion,
+    instanceClass: spec.postgres.instanceClass,
+    backupRetentionDays: spec.postgres.backupRetentionDays,
+    deletionProtection: spec.postgres.deletionProtection ?? spec.environment === "prod",
+  });
+  const redis = new Redis(`${prefix}-redis`, {
+    ...store,
+    name: `${prefix}-redis`,
+    engineVersion: spec.redis.engineVersion,
+    nodeType: spec.redis.nodeType,
+    snapshotRetentionDays: spec.redis.snapshotRetentionDays,
+  });
+  const search = new Search(`${prefix}-search`, {
+    ...store,
+    name: `${prefix}-search`,
+    oidcProviderArn: cluster.oidcProvider.arn,
+    oidcIssuerUrl: cluster.oidcIssuerUrl,
+    ...spec.search,
+  });
+  // Brokers take the private subnets: they are clients' neighbours, not a database tier.
+  const kafka = new Kafka(`${prefix}-kafka`, {
+    ...store,
+    subnetIds: privateSubnetIds,
+    name: `${prefix}-kafka`,
+    region: spec.region,
+    ...spec.kafka,
+  });
+
+  const edge = new Edge(`${prefix}-edge`, {
+    ...spec.edge,
+    vpcId: network.vpc.id,
+    vpcCidr: spec.network.cidr,
+    publicSubnetIds: network.zones.map((z) => z.publicSubnet.id),
+    zones,
     tags,
   });
 
   return {
     vpcId: network.vpc.id,
-    privateSubnetIds: network.privateSubnetIds,
+    clusterName: cluster.cluster.name,
+    clusterEndpoint: cluster.cluster.endpoint,
+    kubeconfig: cluster.kubeconfig,
+    postgresEndpoint: postgres.endpoint,
+    redisEndpoint: redis.primaryEndpoint,
+    searchEndpoint: search.endpoint,
+    kafkaBootstrapBrokers: kafka.bootstrapBrokers,
+    originLoadBalancer: edge.loadBalancer.dnsName,
+    apiUrl: `https://${spec.edge.apiHost}`,
   };
 }

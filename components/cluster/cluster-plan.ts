@@ -4,7 +4,7 @@
  * service account each one's IAM role is for.
  */
 import * as aws from "@pulumi/aws";
-import { invalid } from "../shared/validation.js";
+import { invalid, requireWholeNumber } from "../shared/validation.js";
 
 /** Every control-plane log type EKS can ship to CloudWatch. */
 export const controlPlaneLogTypes = [
@@ -89,10 +89,8 @@ export const minimumDiskSizeGiB = 20;
 
 export function requireNodeScaling(nodes: NodeScaling, propertyPath = "nodes"): void {
   if (nodes.instanceTypes.length === 0) invalid(`${propertyPath}.instanceTypes`, "expected at least one");
-  for (const key of ["minPerZone", "desiredPerZone", "maxPerZone", "diskSizeGiB"] as const) {
-    if (!Number.isInteger(nodes[key]) || nodes[key] < 0)
-      invalid(`${propertyPath}.${key}`, `expected a non-negative integer, got ${nodes[key]}`);
-  }
+  for (const key of ["minPerZone", "desiredPerZone", "maxPerZone", "diskSizeGiB"] as const)
+    requireWholeNumber(nodes[key], `${propertyPath}.${key}`, { min: 0 });
   if (nodes.maxPerZone < 1) invalid(`${propertyPath}.maxPerZone`, "expected at least 1 node per zone");
   if (!(nodes.minPerZone <= nodes.desiredPerZone && nodes.desiredPerZone <= nodes.maxPerZone)) {
     invalid(

@@ -2,8 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { workloadNamespace } from "../../stacks/naming.js";
+import { createEncryptionKey } from "../shared/kms.js";
+import { createLogGroup } from "../shared/log-group.js";
 import { type Tags, tagged } from "../shared/tags.js";
-import { invalid, requireOnePerZone, requireThreeZones } from "../shared/validation.js";
+import { invalid, requireNamespaceName, requireOnePerZone, requireThreeZones } from "../shared/validation.js";
 import {
   type AddonPlan,
   addons,
@@ -84,10 +86,7 @@ export function validateClusterArgs(args: ClusterArgs): void {
   requirePublicAccessCidrs(args.publicAccessCidrs);
   requireNodeScaling(args.nodes);
   requireLogRetention(args.logRetentionDays);
-  const namespace = args.namespace ?? workloadNamespace;
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
-    invalid("namespace", `"${namespace}" is not a Kubernetes namespace name`);
-  }
+  requireNamespaceName(args.namespace ?? workloadNamespace);
 }
 
 /**
@@ -137,31 +136,25 @@ export class Cluster extends pulumi.ComponentResource {
     this.vpcId = pulumi.output(args.vpcId);
 
     // Secrets encryption: a key of its own, so its policy and rotation concern only this cluster.
-    this.kmsKey = new aws.kms.Key(
+    this.kmsKey = createEncryptionKey(
       `${name}-secrets`,
       {
         description: `Envelope encryption of Kubernetes Secrets of EKS cluster ${args.clusterName}`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        tags: tagged(args.tags, `${name}-secrets`),
+        alias: `alias/${args.clusterName}-eks-secrets`,
+        tags: args.tags,
       },
-      { parent: this },
-    );
-    new aws.kms.Alias(
-      `${name}-secrets`,
-      { name: `alias/${args.clusterName}-eks-secrets`, targetKeyId: this.kmsKey.keyId },
-      { parent: this },
+      this,
     );
 
     // EKS writes to this fixed name; created first so that it never creates one without retention.
-    const logGroup = new aws.cloudwatch.LogGroup(
+    const logGroup = createLogGroup(
       `${name}-control-plane`,
       {
-        name: controlPlaneLogGroupName(args.clusterName),
+        logGroupName: controlPlaneLogGroupName(args.clusterName),
         retentionInDays: args.logRetentionDays,
-        tags: tagged(args.tags, `${name}-control-plane`),
+        tags: args.tags,
       },
-      { parent: this },
+      this,
     );
 
     const clusterRole = new aws.iam.Role(

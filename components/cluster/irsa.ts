@@ -8,13 +8,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type Tags, tagged } from "../shared/tags.js";
-import { invalid } from "../shared/validation.js";
+import { invalid, requireNamespaceName } from "../shared/validation.js";
 
 /** The audience EKS projects into service account tokens meant for STS. */
 export const stsAudience = "sts.amazonaws.com";
 
-/** A Kubernetes object name (RFC 1123 label): lower-case alphanumerics and '-'. */
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** A service account name (RFC 1123 subdomain). */
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
@@ -25,7 +23,7 @@ export function issuerHostPath(issuerUrl: string): string {
 
 /** The `sub` claim of a service account's token. */
 export function serviceAccountSubject(namespace: string, serviceAccount: string): string {
-  if (!dnsLabel.test(namespace)) invalid("namespace", `"${namespace}" is not a Kubernetes namespace name`);
+  requireNamespaceName(namespace);
   if (!dnsSubdomain.test(serviceAccount))
     invalid("serviceAccount", `"${serviceAccount}" is not a Kubernetes service account name`);
   return `system:serviceaccount:${namespace}:${serviceAccount}`;
@@ -82,8 +80,8 @@ export interface IrsaIssuer {
 export interface ServiceAccountRoleArgs {
   /** The cluster whose service account assumes the role. */
   readonly issuer: IrsaIssuer;
-  /** The namespace of the service account. */
-  readonly namespace: string;
+  /** The namespace of the service account; pass the Namespace's name Output so the role follows it. */
+  readonly namespace: pulumi.Input<string>;
   /** The service account name. */
   readonly serviceAccount: string;
   /**
@@ -107,24 +105,18 @@ export function createServiceAccountRole(
   args: ServiceAccountRoleArgs,
   parent: pulumi.Resource,
 ): aws.iam.Role {
-  serviceAccountSubject(args.namespace, args.serviceAccount);
+  if (typeof args.namespace === "string") serviceAccountSubject(args.namespace, args.serviceAccount);
+  const account = pulumi.interpolate`${args.namespace}/${args.serviceAccount}`;
   const role = new aws.iam.Role(
     name,
     {
-      description: `IRSA role of service account ${args.namespace}/${args.serviceAccount}`,
+      description: pulumi.interpolate`IRSA role of service account ${account}`,
       assumeRolePolicy: pulumi
-        .all([args.issuer.oidcProvider.arn, args.issuer.oidcIssuerUrl])
-        .apply(([oidcProviderArn, oidcIssuerUrl]) =>
-          irsaTrustPolicy({
-            oidcProviderArn,
-            oidcIssuerUrl,
-            namespace: args.namespace,
-            serviceAccount: args.serviceAccount,
-          }),
+        .all([args.issuer.oidcProvider.arn, args.issuer.oidcIssuerUrl, args.namespace])
+        .apply(([oidcProviderArn, oidcIssuerUrl, namespace]) =>
+          irsaTrustPolicy({ oidcProviderArn, oidcIssuerUrl, namespace, serviceAccount: args.serviceAccount }),
         ),
-      tags: tagged(args.tags, name, {
-        "platform.io/service-account": `${args.namespace}/${args.serviceAccount}`,
-      }),
+      tags: { ...tagged(args.tags, name), "platform.io/service-account": account },
     },
     { parent },
   );

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { parseCidr } from "../network/subnet-plan.js";
 import { type Tags, tagged } from "../shared/tags.js";
-import { invalid, requireOnePerZone, requireThreeZones } from "../shared/validation.js";
+import { invalid, requireOnePerZone, requireThreeZones, requireWholeNumber } from "../shared/validation.js";
 import {
   managedWafRules,
   originIngress,
@@ -53,8 +53,7 @@ export function validateEdgeArgs(args: EdgeArgs): void {
   if (!hostName.test(args.apiHost) || !args.apiHost.endsWith(`.${args.domain}`))
     invalid("apiHost", `expected a host name inside ${args.domain}, got "${args.apiHost}"`);
   const { requests, periodSeconds } = args.rateLimit;
-  if (!Number.isInteger(requests) || requests < 1)
-    invalid("rateLimit.requests", `expected a positive integer, got ${requests}`);
+  requireWholeNumber(requests, "rateLimit.requests", { min: 1 });
   if (!(rateLimitPeriods as readonly number[]).includes(periodSeconds))
     invalid(
       "rateLimit.periodSeconds",

@@ -5,7 +5,6 @@ import { loadServiceRegistry } from "../../services/registry.js";
 import { commonTags, namePrefix, workloadNamespace } from "../../stacks/naming.js";
 import { idOf, outputValue, recorded, spec } from "../../test/pulumi.js";
 import { Kafka, type KafkaArgs, validateKafkaArgs } from "./kafka.js";
-import { adminUser } from "./topology.js";
 
 const platform = spec();
 const services = await loadServiceRegistry();
@@ -13,6 +12,7 @@ const byName = (name: string) => services.find((s) => s.name === name)!;
 const k8sProvider = new k8s.Provider("kafka-test-k8s", { kubeconfig: "{}" });
 const args: KafkaArgs = {
   name: namePrefix(platform),
+  region: platform.region,
   ...platform.kafka,
   zones: platform.network.zones,
   vpcId: "vpc-0123456789abcdef0",
@@ -61,33 +61,38 @@ describe("Kafka", () => {
     });
   });
 
-  it("authenticates with SASL/SCRAM only, over TLS, and encrypts at rest with its own rotated key", async () => {
+  it("authenticates with SASL/SCRAM and SASL/IAM only, over TLS, and encrypts at rest with its own rotated key", async () => {
     const inputs = await mskCluster();
     expect(inputs["clientAuthentication"]).toEqual({
-      sasl: { scram: true, iam: false },
+      sasl: { scram: true, iam: true },
       unauthenticated: false,
     });
     const encryption = inputs["encryptionInfo"] as Record<string, unknown>;
     expect(encryption["encryptionInTransit"]).toEqual({ clientBroker: "TLS", inCluster: true });
     const keys = await recorded("aws:kms/key:Key", cluster);
-    const dataKey = keys.find((k) => k.name === "kafka-data")!;
+    const dataKey = keys.find((k) => k.name === "kafka-kms")!;
     expect(encryption["encryptionAtRestKmsKeyArn"]).toContain(idOf(dataKey));
     expect(keys.every((k) => k.inputs["enableKeyRotation"] === true)).toBe(true);
     expect(await outputValue(cluster.kmsKey.id)).toBe(idOf(dataKey));
   });
 
-  it("admits port 9096 only, and only from the allowed security groups", async () => {
+  it("admits ports 9096 (SCRAM) and 9098 (IAM) and nothing else, only from the allowed security groups", async () => {
     const [sg] = await recorded("aws:ec2/securityGroup:SecurityGroup", cluster);
     expect(sg!.inputs["ingress"] ?? []).toEqual([]);
     expect(sg!.inputs["egress"] ?? []).toEqual([]);
     const rules = (await recorded("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")).filter(
       (r) => r.inputs["securityGroupId"] === idOf(sg!),
     );
-    expect(rules.map((r) => r.inputs["referencedSecurityGroupId"]).sort()).toEqual(
-      [...args.allowedSecurityGroupIds].sort(),
+    const admitted = rules
+      .map((r) => `${r.inputs["referencedSecurityGroupId"]}:${r.inputs["fromPort"]}-${r.inputs["toPort"]}`)
+      .sort();
+    expect(admitted).toEqual(
+      args.allowedSecurityGroupIds.flatMap((source) => [`${source}:9096-9096`, `${source}:9098-9098`]).sort(),
     );
-    for (const rule of rules)
-      expect(rule.inputs).toMatchObject({ ipProtocol: "tcp", fromPort: 9096, toPort: 9096 });
+    for (const rule of rules) {
+      expect(rule.inputs["ipProtocol"]).toBe("tcp");
+      expect(rule.inputs["cidrIpv4"]).toBeUndefined();
+    }
     const group = (await mskCluster())["brokerNodeGroupInfo"] as { securityGroups: string[] };
     expect(group.securityGroups).toEqual([idOf(sg!)]);
   });
@@ -115,9 +120,9 @@ describe("Kafka", () => {
     });
   });
 
-  it("keeps each SCRAM user in an AmazonMSK_ secret encrypted with a dedicated key, all associated", async () => {
+  it("keeps each service's SCRAM user, and no admin, in an AmazonMSK_ secret encrypted with a dedicated key, all associated", async () => {
     const secrets = await recorded("aws:secretsmanager/secret:Secret", cluster);
-    const users = [adminUser, ...services.filter((s) => s.topic || s.deadLetterTopic).map((s) => s.name)];
+    const users = services.filter((s) => s.topic || s.deadLetterTopic).map((s) => s.name);
     expect(secrets.map((s) => s.inputs["name"]).sort()).toEqual(
       users.map((u) => `AmazonMSK_${args.name}_${u}`).sort(),
     );
@@ -165,25 +170,46 @@ describe("Kafka", () => {
       );
   });
 
-  it("gives cluster-level rights to the admin only", async () => {
-    const clusterAcls = (await acls()).filter((a) => a.aclResourceType === "Cluster");
-    expect(clusterAcls.map((a) => a.aclPrincipal)).toEqual([`User:${adminUser}`]);
-    expect((await acls()).filter((a) => a.aclResourceName === "*").map((a) => a.aclPrincipal)).toEqual([
-      `User:${adminUser}`,
-      `User:${adminUser}`,
-    ]);
+  it("has no SCRAM admin: no ACL on the cluster, on a wildcard or for All, and only services' principals", async () => {
+    const all = await acls();
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.filter((a) => a.aclResourceType === "Cluster")).toEqual([]);
+    expect(all.filter((a) => a.aclResourceName.includes("*") || a.aclOperation === "All")).toEqual([]);
+    const principals = new Set(all.map((a) => a.aclPrincipal));
+    expect(principals).not.toContain("User:platform_admin");
+    expect([...principals].sort()).toEqual(
+      services
+        .filter((s) => s.topic || s.consumedTopics.length > 0)
+        .map((s) => `User:${s.name}`)
+        .sort(),
+    );
   });
 
-  it("manages topics and ACLs as the admin over SASL/SCRAM and TLS", async () => {
+  it("manages topics and ACLs as the deployer over SASL/IAM and TLS, with no SCRAM credentials", async () => {
     const [provider] = await recorded("pulumi:providers:kafka", cluster);
     const inputs = provider!.inputs;
-    expect(inputs).toMatchObject({ saslMechanism: "scram-sha512", saslUsername: adminUser });
+    expect(inputs).toMatchObject({ saslMechanism: "aws-iam", saslAwsRegion: platform.region });
     expect(String(inputs["tlsEnabled"])).toBe("true");
-    expect(inputs["saslPassword"]).toBe("[secret]");
+    expect(inputs["saslUsername"]).toBeUndefined();
+    expect(inputs["saslPassword"]).toBeUndefined();
     const servers = inputs["bootstrapServers"];
     const list = typeof servers === "string" ? (JSON.parse(servers) as string[]) : (servers as string[]);
     expect(list).toHaveLength(platform.kafka.brokersPerZone * 3);
-    expect(list.every((b) => b.endsWith(":9096"))).toBe(true);
+    expect(list.every((b) => b.endsWith(":9098"))).toBe(true);
+  });
+
+  it("exposes the deployer's IAM policy, scoped to this cluster, its topics and its groups", async () => {
+    const clusterArn = await outputValue(cluster.cluster.arn);
+    const policy = JSON.parse(await outputValue(cluster.adminPolicyJson)) as {
+      Statement: { Action: string[]; Resource: string }[];
+    };
+    const resources = policy.Statement.map((s) => s.Resource);
+    expect(resources[0]).toBe(clusterArn);
+    for (const resource of resources.slice(1)) {
+      expect(resource).toMatch(/:(topic|group)\/.+\/\*$/);
+      expect(resource.replace(/:(topic|group)\//, ":cluster/").replace(/\/\*$/, "")).toBe(clusterArn);
+    }
+    expect(policy.Statement.flatMap((s) => s.Action)).toContain("kafka-cluster:AlterCluster");
   });
 
   it("hands each Kafka-using service a <service>-kafka Secret, its password a secret shown masked", async () => {
@@ -251,6 +277,11 @@ describe("validateKafkaArgs", () => {
     expect(() => validateKafkaArgs({ ...args, allowedSecurityGroupIds: [] })).toThrow(
       /at least one security group/,
     );
+  });
+
+  it("refuses a region the provider could not sign for", () => {
+    expect(() => validateKafkaArgs({ ...args, region: "eu-west" })).toThrow(/AWS region/);
+    expect(() => validateKafkaArgs({ ...args, region: "eu-west-1a" })).toThrow(/AWS region/);
   });
 
   it("refuses a cluster name MSK would reject", () => {

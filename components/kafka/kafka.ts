@@ -1,13 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as kafka from "@pulumi/kafka";
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { RegisteredService } from "../../services/registry.js";
-import { type Tags, tagged } from "../shared/tags.js";
-import { invalid, requireOnePerZone, requireThreeZones } from "../shared/validation.js";
+import { type DataStoreArgs, validateDataStoreArgs } from "../shared/data-store.js";
+import { createEncryptionKey } from "../shared/kms.js";
+import { createLogGroup } from "../shared/log-group.js";
+import { createServiceSecret } from "../shared/service-secret.js";
+import { createStoreSecurityGroup } from "../shared/store-security-group.js";
+import { tagged } from "../shared/tags.js";
+import { invalid, requireWholeNumber } from "../shared/validation.js";
 import {
-  adminUser,
+  adminPolicy,
   consumerGroup,
   kafkaServices,
   planAcls,
@@ -18,9 +22,17 @@ import {
   serverProperties,
 } from "./topology.js";
 
-export interface KafkaArgs {
+/**
+ * Where the brokers run (three zones, one private subnet per zone: the brokers' client
+ * subnets), who reaches them (`allowedSecurityGroupIds`, on 9096 and 9098 only) and where
+ * the services' `<service>-kafka` Secrets go; topics, users and ACLs are derived from
+ * `services`.
+ */
+export interface KafkaArgs extends DataStoreArgs {
   /** The MSK cluster name; it also names the SCRAM secrets (`AmazonMSK_<name>_<user>`). */
   readonly name: string;
+  /** The AWS region of the cluster, e.g. "eu-west-1": the Kafka provider signs its SASL/IAM requests for it. */
+  readonly region: string;
   /** The MSK Kafka version, e.g. "3.8.x" (https://docs.aws.amazon.com/msk/latest/developerguide/supported-kafka-versions.html). */
   readonly kafkaVersion: string;
   /** The broker instance type, e.g. "kafka.m7g.large". */
@@ -33,62 +45,52 @@ export interface KafkaArgs {
   readonly partitions: number;
   /** Hours events are kept, on the brokers' default and on every topic. */
   readonly retentionHours: number;
-  /** Exactly three availability zones. */
-  readonly zones: readonly string[];
-  /** The VPC the brokers' security group lives in. */
-  readonly vpcId: pulumi.Input<string>;
-  /** One private subnet per zone, in zone order: the brokers' client subnets. */
-  readonly subnetIds: pulumi.Input<string>[];
-  /** Security groups whose members may reach the brokers on 9096 (SASL/SCRAM over TLS). */
-  readonly allowedSecurityGroupIds: pulumi.Input<string>[];
-  /** The resolved service registry: topics, users and ACLs are derived from it. */
-  readonly services: readonly RegisteredService[];
-  /** The cluster's Kubernetes provider: each service's `<service>-kafka` Secret goes there. */
-  readonly k8sProvider: k8s.Provider;
-  /** The namespace of the services' Secrets. */
-  readonly namespace: pulumi.Input<string>;
   /** Days broker logs are kept in CloudWatch (default 90). */
   readonly logRetentionDays?: number;
-  /** Tags for every taggable child. */
-  readonly tags: Tags;
 }
 
 /** The SASL/SCRAM over TLS listener of MSK (https://docs.aws.amazon.com/msk/latest/developerguide/port-info.html). */
 export const scramPort = 9096;
+/** The SASL/IAM over TLS listener of MSK (same page). */
+export const iamPort = 9098;
 
-const positiveInteger = (value: number, path: string, max = Number.MAX_SAFE_INTEGER) => {
-  if (!Number.isInteger(value) || value < 1 || value > max)
-    invalid(path, `expected an integer from 1 to ${max}, got ${value}`);
-};
+const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 export function validateKafkaArgs(args: KafkaArgs): void {
-  requireThreeZones(args.zones);
-  requireOnePerZone(args.subnetIds, args.zones, "subnetIds");
+  validateDataStoreArgs(args);
   if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(args.name))
     invalid("name", `expected letters, digits and hyphens, at most 64, got "${args.name}"`);
-  positiveInteger(args.brokersPerZone, "brokersPerZone");
-  positiveInteger(args.volumeSizeGiB, "volumeSizeGiB", 16384);
-  positiveInteger(args.partitions, "partitions");
-  positiveInteger(args.retentionHours, "retentionHours");
-  if (args.allowedSecurityGroupIds.length === 0)
-    invalid(
-      "allowedSecurityGroupIds",
-      "expected at least one security group; no client could reach the brokers",
-    );
+  if (!regionPattern.test(args.region))
+    invalid("region", `expected an AWS region such as "eu-west-1", got "${args.region}"`);
+  requireWholeNumber(args.brokersPerZone, "brokersPerZone", { min: 1 });
+  requireWholeNumber(args.volumeSizeGiB, "volumeSizeGiB", { min: 1, max: 16384 });
+  requireWholeNumber(args.partitions, "partitions", { min: 1 });
+  requireWholeNumber(args.retentionHours, "retentionHours", { min: 1 });
 }
 
 /**
- * Amazon MSK over three zones for the services' events: TLS everywhere, SASL/SCRAM as the
- * only way in, encrypted at rest with its own KMS key, and closed by default (no ACL, no
- * access). Topics, SCRAM users and ACLs are derived from the service registry and managed
- * through the Kafka provider as the admin user; each service gets its credentials as a
- * Kubernetes Secret `<service>-kafka`.
+ * Amazon MSK over three zones for the services' events: TLS everywhere, SASL/SCRAM for the
+ * services and SASL/IAM for the admin as the only ways in, encrypted at rest with its own
+ * KMS key, and closed by default to SCRAM principals (no ACL, no access). Topics, SCRAM
+ * users and ACLs are derived from the service registry; each service gets its credentials
+ * as a Kubernetes Secret `<service>-kafka`.
+ *
+ * The admin is whoever runs `pulumi up`: the Kafka provider signs in over SASL/IAM with the
+ * deployer's AWS credentials, and IAM authorizes it, not Kafka ACLs. That principal needs
+ * the IAM rights of `adminPolicyJson` (at most `kafka-cluster:*` on this cluster) and must
+ * reach the brokers on 9098 from inside the VPC (a runner in an allowed security group).
  */
 export class Kafka extends pulumi.ComponentResource {
   static readonly type = "platform:data:Kafka";
 
   readonly cluster: aws.msk.Cluster;
+  /** The SASL/SCRAM brokers (port 9096), what the services connect to. */
   readonly bootstrapBrokers: pulumi.Output<string>;
+  /**
+   * The least IAM policy (JSON) the deployer needs on this cluster, its topics and its
+   * groups to run the Kafka provider over SASL/IAM: attach it to the role that runs `pulumi up`.
+   */
+  readonly adminPolicyJson: pulumi.Output<string>;
   readonly securityGroup: aws.ec2.SecurityGroup;
   readonly kmsKey: aws.kms.Key;
   readonly topics: Readonly<Record<string, kafka.Topic>>;
@@ -105,62 +107,42 @@ export class Kafka extends pulumi.ComponentResource {
     );
     const parent = { parent: this };
 
-    this.kmsKey = new aws.kms.Key(
-      `${name}-data`,
-      {
-        description: `MSK ${args.name}: broker storage at rest`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        tags: tagged(args.tags, `${name}-data`),
-      },
-      parent,
+    this.kmsKey = createEncryptionKey(
+      `${name}-kms`,
+      { description: `MSK ${args.name}: broker storage at rest`, tags: args.tags },
+      this,
     );
     // MSK reads SCRAM secrets only when they are encrypted with a customer-managed key.
-    const secretsKey = new aws.kms.Key(
+    const secretsKey = createEncryptionKey(
       `${name}-secrets`,
-      {
-        description: `MSK ${args.name}: SCRAM credentials in Secrets Manager`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        tags: tagged(args.tags, `${name}-secrets`),
-      },
-      parent,
+      { description: `MSK ${args.name}: SCRAM credentials in Secrets Manager`, tags: args.tags },
+      this,
     );
 
-    // No inline rules and no egress: the brokers only answer; each source gets its own rule.
-    this.securityGroup = new aws.ec2.SecurityGroup(
-      `${name}-brokers`,
+    // The brokers only answer: services on the SCRAM listener, the admin on the IAM one.
+    this.securityGroup = createStoreSecurityGroup(
+      `${name}-sg`,
       {
         vpcId: args.vpcId,
-        description: `MSK ${args.name} brokers: SASL/SCRAM over TLS from allowed groups only`,
-        tags: tagged(args.tags, `${name}-brokers`),
+        description: `MSK ${args.name} brokers: SASL/SCRAM and SASL/IAM over TLS from allowed groups only`,
+        ports: [
+          { port: scramPort, description: "Kafka clients: SASL/SCRAM over TLS" },
+          { port: iamPort, description: "Kafka admin: SASL/IAM over TLS" },
+        ],
+        allowedSecurityGroupIds: args.allowedSecurityGroupIds,
+        tags: args.tags,
       },
-      parent,
+      this,
     );
-    args.allowedSecurityGroupIds.forEach((source, i) => {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-brokers-from-${i}`,
-        {
-          securityGroupId: this.securityGroup.id,
-          referencedSecurityGroupId: source,
-          ipProtocol: "tcp",
-          fromPort: scramPort,
-          toPort: scramPort,
-          description: "Kafka clients: SASL/SCRAM over TLS",
-          tags: tagged(args.tags, `${name}-brokers-from-${i}`),
-        },
-        parent,
-      );
-    });
 
-    const logGroup = new aws.cloudwatch.LogGroup(
+    const logGroup = createLogGroup(
       `${name}-brokers`,
       {
-        name: `/platform/msk/${args.name}/brokers`,
+        logGroupName: `/platform/msk/${args.name}/brokers`,
         retentionInDays: args.logRetentionDays ?? 90,
-        tags: tagged(args.tags, `${name}-brokers`),
+        tags: args.tags,
       },
-      parent,
+      this,
     );
     const configuration = new aws.msk.Configuration(
       `${name}-config`,
@@ -181,12 +163,13 @@ export class Kafka extends pulumi.ComponentResource {
         numberOfBrokerNodes: args.brokersPerZone * args.zones.length,
         brokerNodeGroupInfo: {
           instanceType: args.brokerInstanceType,
-          clientSubnets: args.subnetIds,
+          clientSubnets: [...args.subnetIds],
           securityGroups: [this.securityGroup.id],
           storageInfo: { ebsStorageInfo: { volumeSize: args.volumeSizeGiB } },
           connectivityInfo: { publicAccess: { type: "DISABLED" } },
         },
-        clientAuthentication: { sasl: { scram: true, iam: false }, unauthenticated: false },
+        // SCRAM for the services (authorized by ACLs), IAM for the admin (authorized by IAM).
+        clientAuthentication: { sasl: { iam: true, scram: true }, unauthenticated: false },
         encryptionInfo: {
           encryptionAtRestKmsKeyArn: this.kmsKey.arn,
           encryptionInTransit: { clientBroker: "TLS", inCluster: true },
@@ -249,33 +232,34 @@ export class Kafka extends pulumi.ComponentResource {
       return { secret, version, policy };
     });
     // Exclusive: SCRAM secrets associated outside this program are removed on the next update.
-    const association = new aws.msk.ScramSecretAssociation(
+    new aws.msk.ScramSecretAssociation(
       `${name}-scram`,
       { clusterArn: this.cluster.arn, secretArnLists: secrets.map((s) => s.secret.arn) },
       { parent: this, dependsOn: secrets.flatMap((s) => [s.version, s.policy]) },
     );
 
+    // The admin is whoever runs `pulumi up`: the provider signs in over SASL/IAM with the
+    // deployer's AWS credentials (the default chain: environment, profile, instance role).
+    // The brokers refuse SCRAM principals everything without an ACL
+    // (allow.everyone.if.no.acl.found=false) and MSK accepts no super.users, so no SCRAM user
+    // could create the first ACL on this closed cluster; an IAM principal is authorized by its
+    // IAM policy instead of ACLs, so it can, from the very first deployment. The deployer needs
+    // `adminPolicyJson` (or kafka-cluster:* on this cluster) and a path to the brokers on 9098.
+    this.adminPolicyJson = this.cluster.arn.apply(adminPolicy);
     const provider = new kafka.Provider(
       `${name}-admin`,
       {
-        bootstrapServers: this.bootstrapBrokers.apply((list) => list.split(",")),
-        saslMechanism: "scram-sha512",
-        saslUsername: adminUser,
-        saslPassword: passwords.get(adminUser)!,
+        bootstrapServers: this.cluster.bootstrapBrokersSaslIam.apply((list) => list.split(",")),
+        saslMechanism: "aws-iam",
+        saslAwsRegion: args.region,
         tlsEnabled: true,
       },
-      { parent: this, dependsOn: [association] },
+      { parent: this },
     );
 
-    // The brokers refuse everything without an ACL (allow.everyone.if.no.acl.found=false), and
-    // MSK has no super.users: the admin's own ACLs come first, everything else after them.
-    // Caveat: creating an ACL needs Alter on the cluster, which nobody but the brokers holds on a
-    // brand-new cluster closed this way; the very first deployment must run with that property
-    // true (so the admin can grant itself), then switch it to false.
-    const acls = planAcls(args.services);
-    const aclResource = (acl: (typeof acls)[number], dependsOn: pulumi.Resource[]) =>
+    for (const acl of planAcls(args.services)) {
       new kafka.Acl(
-        `${name}-${acl.user}-${acl.operation.toLowerCase()}-${acl.resourceType.toLowerCase()}-${acl.resourceName === "*" ? "any" : acl.resourceName}`,
+        `${name}-${acl.user}-${acl.operation.toLowerCase()}-${acl.resourceType.toLowerCase()}-${acl.resourceName}`,
         {
           aclPrincipal: principal(acl.user),
           aclHost: "*",
@@ -285,10 +269,9 @@ export class Kafka extends pulumi.ComponentResource {
           aclResourceName: acl.resourceName,
           resourcePatternTypeFilter: "Literal",
         },
-        { parent: this, provider, dependsOn },
+        { parent: this, provider },
       );
-    const adminAcls = acls.filter((a) => a.user === adminUser).map((a) => aclResource(a, []));
-    for (const acl of acls.filter((a) => a.user !== adminUser)) aclResource(acl, adminAcls);
+    }
 
     const topics: Record<string, kafka.Topic> = {};
     for (const topic of planTopics(args.services, args)) {
@@ -300,7 +283,7 @@ export class Kafka extends pulumi.ComponentResource {
           replicationFactor: topic.replicationFactor,
           config: { ...topic.config },
         },
-        { parent: this, provider, dependsOn: adminAcls },
+        { parent: this, provider },
       );
     }
     this.topics = topics;
@@ -308,15 +291,13 @@ export class Kafka extends pulumi.ComponentResource {
     const serviceSecrets: Record<string, k8s.core.v1.Secret> = {};
     for (const service of kafkaServices(args.services)) {
       const consumes = service.consumedTopics.length > 0;
-      serviceSecrets[service.name] = new k8s.core.v1.Secret(
+      serviceSecrets[service.name] = createServiceSecret(
         `${name}-${service.name}-kafka`,
         {
-          metadata: {
-            name: `${service.name}-kafka`,
-            namespace: args.namespace,
-            labels: { "app.kubernetes.io/name": service.name, "app.kubernetes.io/managed-by": "pulumi" },
-          },
-          type: "Opaque",
+          service: service.name,
+          store: "kafka",
+          secretName: `${service.name}-kafka`,
+          namespace: args.namespace,
           stringData: {
             brokers: this.bootstrapBrokers,
             username: service.name,
@@ -327,7 +308,8 @@ export class Kafka extends pulumi.ComponentResource {
             ...(consumes ? { consumerGroup: consumerGroup(service) } : {}),
           },
         },
-        { provider: args.k8sProvider, parent: this },
+        this,
+        args.k8sProvider,
       );
     }
     this.serviceSecrets = serviceSecrets;
@@ -335,6 +317,7 @@ export class Kafka extends pulumi.ComponentResource {
     this.registerOutputs({
       clusterArn: this.cluster.arn,
       bootstrapBrokers: this.bootstrapBrokers,
+      adminPolicyJson: this.adminPolicyJson,
       securityGroupId: this.securityGroup.id,
       kmsKeyArn: this.kmsKey.arn,
       topics: Object.keys(topics),

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { loadServiceRegistry } from "../../services/registry.js";
 import {
-  adminAcls,
-  adminUser,
+  adminActions,
+  adminPolicy,
+  clusterResourceArns,
   kafkaServices,
   planAcls,
   planTopics,
@@ -30,12 +31,13 @@ function parseProperties(text: string): Record<string, string> {
 }
 
 describe("Kafka topology from the registry", () => {
-  it("gives a SCRAM user to the admin and to every service that publishes or consumes, and no other", () => {
+  it("gives a SCRAM user to every service that publishes or consumes, and to no admin or other", () => {
     const expected = services
       .filter((s) => s.events.publishes || s.consumedTopics.length > 0)
       .map((s) => s.name);
-    expect(scramUsers(services)).toEqual([adminUser, ...expected]);
+    expect(scramUsers(services)).toEqual(expected);
     expect(scramUsers(services)).not.toContain("gateway");
+    expect(scramUsers(services)).not.toContain("platform_admin");
     expect(kafkaServices(services).map((s) => s.name)).toEqual(expected);
   });
 
@@ -104,12 +106,15 @@ describe("Kafka topology from the registry", () => {
     }
   });
 
-  it("gives cluster-level and wildcard rights to the admin only", () => {
+  it("gives no principal a cluster-level, wildcard or All right: there is no SCRAM admin", () => {
     const acls = planAcls(services);
-    const broad = acls.filter((a) => a.resourceType === "Cluster" || a.resourceName === "*");
-    expect(broad).toEqual(adminAcls());
-    expect(new Set(broad.map((a) => a.user))).toEqual(new Set([adminUser]));
-    expect(acls.filter((a) => a.user !== adminUser).every((a) => a.operation !== "All")).toBe(true);
+    expect(acls.length).toBeGreaterThan(0);
+    for (const acl of acls) {
+      expect(["Topic", "Group"]).toContain(acl.resourceType);
+      expect(["Read", "Write", "Describe"]).toContain(acl.operation);
+      expect(acl.resourceName).not.toContain("*");
+    }
+    expect(new Set(acls.map((a) => a.user))).toEqual(new Set(kafkaServices(services).map((s) => s.name)));
   });
 
   it("tells the brokers to create no topic implicitly, to replicate three times and to close resources without ACLs", () => {
@@ -121,5 +126,72 @@ describe("Kafka topology from the registry", () => {
       "unclean.leader.election.enable": "false",
       "log.retention.hours": "168",
     });
+  });
+});
+
+describe("the admin's IAM policy", () => {
+  const clusterArn =
+    "arn:aws:kafka:eu-west-1:123456789012:cluster/platform-prod-kafka/abcd1234-0123-abcd-5678-1234abcd-3";
+  type Statement = { Sid: string; Effect: string; Action: string[]; Resource: string };
+  const statements = () => (JSON.parse(adminPolicy(clusterArn)) as { Statement: Statement[] }).Statement;
+
+  it("scopes cluster rights to the cluster's ARN, and topic and group rights to this cluster's own", () => {
+    expect(statements().map((s) => [s.Effect, s.Resource])).toEqual([
+      ["Allow", clusterArn],
+      [
+        "Allow",
+        "arn:aws:kafka:eu-west-1:123456789012:topic/platform-prod-kafka/abcd1234-0123-abcd-5678-1234abcd-3/*",
+      ],
+      [
+        "Allow",
+        "arn:aws:kafka:eu-west-1:123456789012:group/platform-prod-kafka/abcd1234-0123-abcd-5678-1234abcd-3/*",
+      ],
+    ]);
+  });
+
+  it("lets the deployer connect, manage ACLs and topics and describe groups, and nothing more", () => {
+    const [cluster, topics, groups] = statements();
+    expect(cluster!.Action).toEqual([
+      "kafka-cluster:Connect",
+      "kafka-cluster:DescribeCluster",
+      "kafka-cluster:AlterCluster",
+    ]);
+    expect([...topics!.Action].sort()).toEqual(
+      [
+        "kafka-cluster:AlterTopic",
+        "kafka-cluster:AlterTopicDynamicConfiguration",
+        "kafka-cluster:CreateTopic",
+        "kafka-cluster:DeleteTopic",
+        "kafka-cluster:DescribeTopic",
+        "kafka-cluster:DescribeTopicDynamicConfiguration",
+      ].sort(),
+    );
+    expect(groups!.Action).toEqual(["kafka-cluster:DescribeGroup"]);
+    const all = statements().flatMap((s) => s.Action);
+    expect(all.filter((a) => a.includes("*") || /Data/.test(a))).toEqual([]);
+  });
+
+  it("includes every action IAM requires alongside the ones it grants", () => {
+    const granted = new Set<string>(Object.values(adminActions).flat());
+    const requires: Record<string, string[]> = {
+      "kafka-cluster:AlterCluster": ["kafka-cluster:DescribeCluster"],
+      "kafka-cluster:AlterTopic": ["kafka-cluster:DescribeTopic"],
+      "kafka-cluster:DeleteTopic": ["kafka-cluster:DescribeTopic"],
+      "kafka-cluster:AlterTopicDynamicConfiguration": ["kafka-cluster:DescribeTopicDynamicConfiguration"],
+    };
+    expect(adminActions.cluster).toContain("kafka-cluster:Connect");
+    for (const [action, needed] of Object.entries(requires)) {
+      expect(granted).toContain(action);
+      for (const other of needed) expect(granted, action).toContain(other);
+    }
+  });
+
+  it("refuses an ARN that is not an MSK cluster's", () => {
+    expect(() =>
+      clusterResourceArns("arn:aws:kafka:eu-west-1:123456789012:topic/platform-prod-kafka/x/t"),
+    ).toThrow(/MSK cluster ARN/);
+    expect(() => clusterResourceArns("arn:aws:kafka:eu-west-1:123456789012:cluster/*")).toThrow(
+      /MSK cluster ARN/,
+    );
   });
 });

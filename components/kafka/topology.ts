@@ -5,13 +5,10 @@ import type { RegisteredService } from "../../services/registry.js";
  * cloud: which SCRAM users exist, which topics, and exactly which ACLs each principal holds.
  * A service may write only its own events topic, read only what it declares it consumes, use
  * only its own consumer group and its own dead-letter topic. Nothing else is granted.
+ *
+ * There is no SCRAM admin: the Pulumi Kafka provider signs in over SASL/IAM as whoever runs
+ * `pulumi up`, and IAM (`adminPolicy`), not Kafka ACLs, authorizes IAM principals.
  */
-
-/**
- * The SCRAM user the Pulumi Kafka provider signs in as. Service names are lowercase DNS
- * labels (no underscore), so this name can never collide with a service's user.
- */
-export const adminUser = "platform_admin";
 
 /** Every partition lives on three brokers, one per zone (MSK spreads replicas over zones). */
 export const replicationFactor = 3;
@@ -29,9 +26,9 @@ export function kafkaServices(services: readonly RegisteredService[]): Registere
   return services.filter((s) => s.topic !== undefined || s.consumedTopics.length > 0);
 }
 
-/** Every SCRAM user of the cluster: the admin first, then one per Kafka-using service. */
+/** Every SCRAM user of the cluster: one per Kafka-using service, named after it, and no other. */
 export function scramUsers(services: readonly RegisteredService[]): string[] {
-  return [adminUser, ...kafkaServices(services).map((s) => s.name)];
+  return kafkaServices(services).map((s) => s.name);
 }
 
 export interface TopicSettings {
@@ -63,8 +60,9 @@ export function planTopics(services: readonly RegisteredService[], settings: Top
   }));
 }
 
-export type AclResourceType = "Topic" | "Group" | "Cluster";
-export type AclOperation = "Read" | "Write" | "Describe" | "All";
+/** No SCRAM principal holds a right on the cluster resource, nor `All` on anything. */
+export type AclResourceType = "Topic" | "Group";
+export type AclOperation = "Read" | "Write" | "Describe";
 
 /** One ALLOW entry, literal resource pattern, from any host. */
 export interface AclSpec {
@@ -73,9 +71,6 @@ export interface AclSpec {
   readonly resourceName: string;
   readonly operation: AclOperation;
 }
-
-/** The one cluster resource name Kafka knows. */
-export const clusterResource = "kafka-cluster";
 
 /**
  * What one service may do, and nothing more: Write and Describe on its own events topic;
@@ -105,30 +100,72 @@ export function serviceAcls(service: RegisteredService): AclSpec[] {
 /** A consuming service's consumer group: its own name. */
 export const consumerGroup = (service: Pick<RegisteredService, "name">) => service.name;
 
-/**
- * The admin's rights. MSK does not accept `super.users` in a custom configuration (it is not
- * among the properties MSK lets you set, and the brokers' own TLS principals are the only
- * super users), so `super.users=User:platform_admin` cannot be written into server.properties.
- * The documented substitute is what this grants: All on the cluster resource (create topics,
- * manage ACLs, alter configs) and All on every topic and group (the literal `*` wildcard), so
- * the admin can manage what it creates. It is the only principal with a cluster-level ACL.
- */
-export function adminAcls(): AclSpec[] {
-  return [
-    { user: adminUser, resourceType: "Cluster", resourceName: clusterResource, operation: "All" },
-    { user: adminUser, resourceType: "Topic", resourceName: "*", operation: "All" },
-    { user: adminUser, resourceType: "Group", resourceName: "*", operation: "All" },
-  ];
+/** Every ACL of the cluster: each Kafka-using service's, in registry order. */
+export function planAcls(services: readonly RegisteredService[]): AclSpec[] {
+  return kafkaServices(services).flatMap(serviceAcls);
 }
 
-/** Every ACL of the cluster: the admin's, then each Kafka-using service's. */
-export function planAcls(services: readonly RegisteredService[]): AclSpec[] {
-  return [...adminAcls(), ...kafkaServices(services).flatMap(serviceAcls)];
+/**
+ * The ARNs IAM authorization knows for one MSK cluster: the cluster itself, and every topic
+ * and every group of it (`topic/<cluster-name>/<cluster-uuid>/*`), derived from the cluster
+ * ARN `arn:<partition>:kafka:<region>:<account>:cluster/<cluster-name>/<cluster-uuid>`
+ * (https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html).
+ */
+export function clusterResourceArns(clusterArn: string): { cluster: string; topics: string; groups: string } {
+  const match = /^(arn:[^:]+:[^:]+:[^:]*:[^:]*:)cluster\/([^*]+)$/.exec(clusterArn);
+  if (!match) throw new Error(`expected an MSK cluster ARN (…:cluster/<name>/<uuid>), got "${clusterArn}"`);
+  const [, prefix, path] = match;
+  return { cluster: clusterArn, topics: `${prefix}topic/${path}/*`, groups: `${prefix}group/${path}/*` };
+}
+
+/**
+ * What the admin (whoever runs `pulumi up`, signed in over SASL/IAM) does through the Kafka
+ * provider, as IAM actions, each with the actions IAM requires alongside it: connect, read
+ * and create or delete ACLs (Describe/AlterCluster), manage topics and their configuration,
+ * and describe consumer groups. No data-plane action (ReadData, WriteData) and no dynamic
+ * cluster configuration.
+ */
+export const adminActions = {
+  cluster: ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:AlterCluster"],
+  topics: [
+    "kafka-cluster:CreateTopic",
+    "kafka-cluster:DescribeTopic",
+    "kafka-cluster:AlterTopic",
+    "kafka-cluster:DeleteTopic",
+    "kafka-cluster:DescribeTopicDynamicConfiguration",
+    "kafka-cluster:AlterTopicDynamicConfiguration",
+  ],
+  groups: ["kafka-cluster:DescribeGroup"],
+} as const;
+
+/**
+ * The least IAM policy the deployer needs on one cluster, its topics and its groups: attach
+ * it to the role or user that runs `pulumi up` (besides its control-plane rights on MSK).
+ * IAM principals are authorized by IAM policies, never by Kafka ACLs, so this works on a
+ * cluster that is closed from its creation (`allow.everyone.if.no.acl.found=false`).
+ */
+export function adminPolicy(clusterArn: string): string {
+  const arns = clusterResourceArns(clusterArn);
+  const statement = (sid: string, actions: readonly string[], resource: string) => ({
+    Sid: sid,
+    Effect: "Allow",
+    Action: [...actions],
+    Resource: resource,
+  });
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      statement("KafkaAdminCluster", adminActions.cluster, arns.cluster),
+      statement("KafkaAdminTopics", adminActions.topics, arns.topics),
+      statement("KafkaAdminGroups", adminActions.groups, arns.groups),
+    ],
+  });
 }
 
 /**
  * The brokers' server.properties (an MSK configuration). Topics are created only by the
- * admin through the Kafka provider, never implicitly; a resource without ACLs is closed.
+ * admin through the Kafka provider, never implicitly; a resource without ACLs is closed to
+ * SCRAM principals (IAM principals are authorized by IAM instead).
  */
 export function serverProperties(settings: Pick<TopicSettings, "retentionHours">): string {
   const properties: Record<string, string | number | boolean> = {

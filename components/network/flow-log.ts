@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
+import { createLogGroup } from "../shared/log-group.js";
 import { type Tags, tagged } from "../shared/tags.js";
 
 export interface FlowLogArgs {
@@ -17,14 +18,10 @@ const flowLogsTrust = JSON.stringify({
 
 /** Every packet decision of the VPC into a CloudWatch log group, for forensics and debugging. */
 export function createFlowLog(name: string, args: FlowLogArgs, parent: pulumi.Resource): aws.ec2.FlowLog {
-  const group = new aws.cloudwatch.LogGroup(
+  const group = createLogGroup(
     `${name}-flow-logs`,
-    {
-      name: `/platform/vpc/${name}/flow-logs`,
-      retentionInDays: args.retentionDays,
-      tags: tagged(args.tags, `${name}-flow-logs`),
-    },
-    { parent },
+    { logGroupName: `/platform/vpc/${name}/flow-logs`, retentionInDays: args.retentionDays, tags: args.tags },
+    parent,
   );
   const role = new aws.iam.Role(
     `${name}-flow-logs`,

@@ -1,11 +1,15 @@
 import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RegisteredService } from "../../services/registry.js";
-import { type Tags, tagged } from "../shared/tags.js";
-import { invalid, requireOnePerZone, requireThreeZones } from "../shared/validation.js";
+import { type DataStoreArgs, validateDataStoreArgs } from "../shared/data-store.js";
+import { createEncryptionKey } from "../shared/kms.js";
+import { createLogGroup } from "../shared/log-group.js";
+import { createServiceSecret } from "../shared/service-secret.js";
+import { createStoreSecurityGroup } from "../shared/store-security-group.js";
+import { tagged } from "../shared/tags.js";
+import { invalid, requireWholeNumber } from "../shared/validation.js";
 import {
   type ClientSslMode,
   clusterParameterGroupFamily,
@@ -18,29 +22,18 @@ import {
   reservedDatabaseNames,
 } from "./postgres-plan.js";
 
-export interface PostgresArgs {
+/**
+ * Where the cluster runs (three zones, the isolated subnets, one per zone), who reaches it
+ * (`allowedSecurityGroupIds`, on 5432 only) and where its Secrets go: every service whose
+ * `stores` include "postgres" gets a role, a database and a Secret in `namespace`.
+ */
+export interface PostgresArgs extends DataStoreArgs {
   /**
    * The physical name of the cluster (its identifier; instances add `-<zone>`, the final
    * snapshot `-final`), e.g. "platform-prod-postgres": lowercase letters, digits and single
    * hyphens, starting with a letter, at most 40 characters.
    */
   readonly name: string;
-  /** Exactly three availability zones; one instance is pinned to each. */
-  readonly zones: readonly string[];
-  /** The VPC the cluster's security group lives in. */
-  readonly vpcId: pulumi.Input<string>;
-  /** The isolated (data) subnets, one per zone, in zone order. */
-  readonly subnetIds: readonly pulumi.Input<string>[];
-  /** Security groups admitted on 5432 (the EKS cluster security group); nothing else is. */
-  readonly allowedSecurityGroupIds: readonly pulumi.Input<string>[];
-  /** The service registry; every service whose `stores` include "postgres" gets a role and database. */
-  readonly services: readonly RegisteredService[];
-  /** The provider of the cluster the services run in; their Secrets are created through it. */
-  readonly k8sProvider: k8s.Provider;
-  /** The Kubernetes namespace the services (and so their Secrets) live in. */
-  readonly namespace: string;
-  /** Tags for every taggable child. */
-  readonly tags: Tags;
   /** The Aurora PostgreSQL version, e.g. "16.6"; 13 or newer. */
   readonly engineVersion: string;
   /** The instance class of each of the three instances, e.g. "db.r7g.large". */
@@ -81,13 +74,7 @@ export function postgresServices(services: readonly RegisteredService[]): Regist
 }
 
 export function validatePostgresArgs(args: PostgresArgs): void {
-  requireThreeZones(args.zones);
-  requireOnePerZone(args.subnetIds, args.zones, "subnetIds");
-  if (args.allowedSecurityGroupIds.length === 0)
-    invalid(
-      "allowedSecurityGroupIds",
-      "expected at least one security group; with none, nothing can connect",
-    );
+  validateDataStoreArgs(args);
   if (!identifierPattern.test(args.name) || args.name.length > 40)
     invalid(
       "name",
@@ -103,19 +90,9 @@ export function validatePostgresArgs(args: PostgresArgs): void {
       "instanceClass",
       `expected an RDS instance class such as "db.r7g.large", got "${args.instanceClass}"`,
     );
-  if (
-    !Number.isInteger(args.backupRetentionDays) ||
-    args.backupRetentionDays < 7 ||
-    args.backupRetentionDays > 35
-  )
-    invalid(
-      "backupRetentionDays",
-      `expected a whole number of days from 7 to 35, got ${args.backupRetentionDays}`,
-    );
+  requireWholeNumber(args.backupRetentionDays, "backupRetentionDays", { min: 7, max: 35, unit: "days" });
   if (args.connectionLimitPerService !== undefined && !(args.connectionLimitPerService > 0))
     invalid("connectionLimitPerService", "expected a positive number of connections");
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.namespace))
-    invalid("namespace", `"${args.namespace}" is not a Kubernetes namespace name`);
   for (const service of postgresServices(args.services)) {
     const { database } = postgresNames(service.name);
     if (reservedDatabaseNames.includes(database))
@@ -176,48 +153,26 @@ export class Postgres extends pulumi.ComponentResource {
     };
     const tags = (child: string) => tagged(args.tags, child);
 
-    this.kmsKey = new aws.kms.Key(
+    this.kmsKey = createEncryptionKey(
       `${name}-kms`,
       {
         description: `Encrypts the Aurora cluster ${args.name} at rest: storage, snapshots and Performance Insights`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        tags: tags(`${name}-kms`),
+        alias: `alias/${args.name}`,
+        tags: args.tags,
       },
-      { parent: this },
+      this,
     );
-    new aws.kms.Alias(
-      `${name}-kms`,
-      { name: `alias/${args.name}`, targetKeyId: this.kmsKey.keyId },
-      { parent: this },
-    );
-
-    // No egress rules: the provider removes the default allow-all egress, and a database
-    // initiates no connections.
-    this.securityGroup = new aws.ec2.SecurityGroup(
+    this.securityGroup = createStoreSecurityGroup(
       `${name}-sg`,
       {
         vpcId: args.vpcId,
         description: `Aurora PostgreSQL ${args.name}: ${postgresPort} from the EKS cluster only`,
-        tags: tags(`${name}-sg`),
+        ports: [{ port: postgresPort, description: "PostgreSQL from the EKS cluster" }],
+        allowedSecurityGroupIds: args.allowedSecurityGroupIds,
+        tags: args.tags,
       },
-      { parent: this },
+      this,
     );
-    args.allowedSecurityGroupIds.forEach((source, i) => {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-ingress-${i}`,
-        {
-          securityGroupId: this.securityGroup.id,
-          referencedSecurityGroupId: source,
-          ipProtocol: "tcp",
-          fromPort: postgresPort,
-          toPort: postgresPort,
-          description: "PostgreSQL from the EKS cluster",
-          tags: tags(`${name}-ingress-${i}`),
-        },
-        { parent: this },
-      );
-    });
 
     const subnetGroup = new aws.rds.SubnetGroup(
       `${name}-subnets`,
@@ -242,14 +197,14 @@ export class Postgres extends pulumi.ComponentResource {
       { parent: this },
     );
     // Created before the cluster so that RDS writes into it and the retention is ours.
-    const logGroup = new aws.cloudwatch.LogGroup(
+    const logGroup = createLogGroup(
       `${name}-postgresql`,
       {
-        name: `/aws/rds/cluster/${args.name}/postgresql`,
+        logGroupName: `/aws/rds/cluster/${args.name}/postgresql`,
         retentionInDays: settings.logRetentionDays,
-        tags: tags(`${name}-postgresql`),
+        tags: args.tags,
       },
-      { parent: this },
+      this,
     );
     const monitoringRole = new aws.iam.Role(
       `${name}-monitoring`,
@@ -407,15 +362,13 @@ export class Postgres extends pulumi.ComponentResource {
           sslmode: settings.clientSslMode,
         }),
       );
-      new k8s.core.v1.Secret(
+      createServiceSecret(
         `${name}-${service.name}`,
         {
-          metadata: {
-            name: names.secret,
-            namespace: args.namespace,
-            labels: serviceLabels(service.name, "postgres"),
-          },
-          type: "Opaque",
+          service: service.name,
+          store: "postgres",
+          secretName: names.secret,
+          namespace: args.namespace,
           stringData: {
             host,
             port: String(postgresPort),
@@ -426,7 +379,8 @@ export class Postgres extends pulumi.ComponentResource {
             url: pulumi.secret(url),
           },
         },
-        { parent: this, provider: args.k8sProvider },
+        this,
+        args.k8sProvider,
       );
       secretNames[service.name] = names.secret;
     }
@@ -441,14 +395,4 @@ export class Postgres extends pulumi.ComponentResource {
       secretNames: this.secretNames,
     });
   }
-}
-
-/** The labels of a service's connection Secret. */
-function serviceLabels(service: string, store: string): Record<string, string> {
-  return {
-    "app.kubernetes.io/name": service,
-    "app.kubernetes.io/part-of": "platform",
-    "app.kubernetes.io/managed-by": "pulumi",
-    "platform.io/store": store,
-  };
 }

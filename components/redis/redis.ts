@@ -1,35 +1,28 @@
 import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RegisteredService } from "../../services/registry.js";
-import { type Tags, tagged } from "../shared/tags.js";
-import { invalid, requireOnePerZone, requireThreeZones } from "../shared/validation.js";
+import { type DataStoreArgs, validateDataStoreArgs } from "../shared/data-store.js";
+import { createEncryptionKey } from "../shared/kms.js";
+import { createLogGroup } from "../shared/log-group.js";
+import { createServiceSecret } from "../shared/service-secret.js";
+import { createStoreSecurityGroup } from "../shared/store-security-group.js";
+import { tagged } from "../shared/tags.js";
+import { invalid, requireWholeNumber } from "../shared/validation.js";
 import { redisNames, redisParameterGroupFamily, redisParameters, redisPort, redisUrl } from "./redis-plan.js";
 
-export interface RedisArgs {
+/**
+ * Where the replication group runs (three zones, the isolated subnets, one per zone), who
+ * reaches it (`allowedSecurityGroupIds`, on 6379 only) and where its Secrets go: every
+ * service whose `stores` include "redis" gets a Secret in `namespace`.
+ */
+export interface RedisArgs extends DataStoreArgs {
   /**
    * The physical name of the replication group (its id; the final snapshot adds `-final`),
    * e.g. "platform-prod-redis": lowercase letters, digits and single hyphens, starting
    * with a letter, at most 40 characters.
    */
   readonly name: string;
-  /** Exactly three availability zones; one cache node runs in each. */
-  readonly zones: readonly string[];
-  /** The VPC the replication group's security group lives in. */
-  readonly vpcId: pulumi.Input<string>;
-  /** The isolated (data) subnets, one per zone, in zone order. */
-  readonly subnetIds: readonly pulumi.Input<string>[];
-  /** Security groups admitted on 6379 (the EKS cluster security group); nothing else is. */
-  readonly allowedSecurityGroupIds: readonly pulumi.Input<string>[];
-  /** The service registry; every service whose `stores` include "redis" gets a Secret. */
-  readonly services: readonly RegisteredService[];
-  /** The provider of the cluster the services run in; their Secrets are created through it. */
-  readonly k8sProvider: k8s.Provider;
-  /** The Kubernetes namespace the services (and so their Secrets) live in. */
-  readonly namespace: string;
-  /** Tags for every taggable child. */
-  readonly tags: Tags;
   /** The Redis OSS engine version, e.g. "7.1"; 6.x or newer. */
   readonly engineVersion: string;
   /** The node type of each of the three nodes, e.g. "cache.r7g.large". */
@@ -60,13 +53,7 @@ export function redisServices(services: readonly RegisteredService[]): Registere
 
 /** Validates the args and returns the parameter group family of the engine version. */
 export function validateRedisArgs(args: RedisArgs): string {
-  requireThreeZones(args.zones);
-  requireOnePerZone(args.subnetIds, args.zones, "subnetIds");
-  if (args.allowedSecurityGroupIds.length === 0)
-    invalid(
-      "allowedSecurityGroupIds",
-      "expected at least one security group; with none, nothing can connect",
-    );
+  validateDataStoreArgs(args);
   if (!identifierPattern.test(args.name) || args.name.length > 40)
     invalid(
       "name",
@@ -85,11 +72,11 @@ export function validateRedisArgs(args: RedisArgs): string {
       "nodeType",
       `expected an ElastiCache node type such as "cache.r7g.large", got "${args.nodeType}"`,
     );
-  const retention = args.snapshotRetentionDays ?? defaults.snapshotRetentionDays;
-  if (!Number.isInteger(retention) || retention < 1 || retention > 35)
-    invalid("snapshotRetentionDays", `expected a whole number of days from 1 to 35, got ${retention}`);
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.namespace))
-    invalid("namespace", `"${args.namespace}" is not a Kubernetes namespace name`);
+  requireWholeNumber(args.snapshotRetentionDays ?? defaults.snapshotRetentionDays, "snapshotRetentionDays", {
+    min: 1,
+    max: 35,
+    unit: "days",
+  });
   return family;
 }
 
@@ -133,48 +120,26 @@ export class Redis extends pulumi.ComponentResource {
     );
     const tags = (child: string) => tagged(args.tags, child);
 
-    this.kmsKey = new aws.kms.Key(
+    this.kmsKey = createEncryptionKey(
       `${name}-kms`,
       {
         description: `Encrypts the ElastiCache replication group ${args.name} at rest: nodes and snapshots`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        tags: tags(`${name}-kms`),
+        alias: `alias/${args.name}`,
+        tags: args.tags,
       },
-      { parent: this },
+      this,
     );
-    new aws.kms.Alias(
-      `${name}-kms`,
-      { name: `alias/${args.name}`, targetKeyId: this.kmsKey.keyId },
-      { parent: this },
-    );
-
-    // No egress rules: the provider removes the default allow-all egress, and a cache
-    // initiates no connections.
-    this.securityGroup = new aws.ec2.SecurityGroup(
+    this.securityGroup = createStoreSecurityGroup(
       `${name}-sg`,
       {
         vpcId: args.vpcId,
         description: `ElastiCache Redis ${args.name}: ${redisPort} from the EKS cluster only`,
-        tags: tags(`${name}-sg`),
+        ports: [{ port: redisPort, description: "Redis from the EKS cluster" }],
+        allowedSecurityGroupIds: args.allowedSecurityGroupIds,
+        tags: args.tags,
       },
-      { parent: this },
+      this,
     );
-    args.allowedSecurityGroupIds.forEach((source, i) => {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-ingress-${i}`,
-        {
-          securityGroupId: this.securityGroup.id,
-          referencedSecurityGroupId: source,
-          ipProtocol: "tcp",
-          fromPort: redisPort,
-          toPort: redisPort,
-          description: "Redis from the EKS cluster",
-          tags: tags(`${name}-ingress-${i}`),
-        },
-        { parent: this },
-      );
-    });
 
     const subnetGroup = new aws.elasticache.SubnetGroup(
       `${name}-subnets`,
@@ -198,14 +163,14 @@ export class Redis extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const slowLog = new aws.cloudwatch.LogGroup(
+    const slowLog = createLogGroup(
       `${name}-slow-log`,
       {
-        name: `/platform/elasticache/${args.name}/slow-log`,
+        logGroupName: `/platform/elasticache/${args.name}/slow-log`,
         retentionInDays: args.logRetentionDays ?? defaults.logRetentionDays,
-        tags: tags(`${name}-slow-log`),
+        tags: args.tags,
       },
-      { parent: this },
+      this,
     );
 
     // ElastiCache accepts 16 to 128 printable characters except @, " and /: letters and
@@ -262,20 +227,13 @@ export class Redis extends pulumi.ComponentResource {
     const secretNames: Record<string, string> = {};
     for (const service of services) {
       const names = redisNames(service.name);
-      new k8s.core.v1.Secret(
+      createServiceSecret(
         `${name}-${service.name}`,
         {
-          metadata: {
-            name: names.secret,
-            namespace: args.namespace,
-            labels: {
-              "app.kubernetes.io/name": service.name,
-              "app.kubernetes.io/part-of": "platform",
-              "app.kubernetes.io/managed-by": "pulumi",
-              "platform.io/store": "redis",
-            },
-          },
-          type: "Opaque",
+          service: service.name,
+          store: "redis",
+          secretName: names.secret,
+          namespace: args.namespace,
           stringData: {
             host: this.primaryEndpoint,
             readerHost: this.readerEndpoint,
@@ -290,7 +248,8 @@ export class Redis extends pulumi.ComponentResource {
             keyPrefix: names.keyPrefix,
           },
         },
-        { parent: this, provider: args.k8sProvider },
+        this,
+        args.k8sProvider,
       );
       secretNames[service.name] = names.secret;
     }

@@ -3,8 +3,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisteredService } from "../../services/registry.js";
 import { createServiceAccountRole } from "../cluster/irsa.js";
-import { type Tags, tagged } from "../shared/tags.js";
-import { invalid, requireOnePerZone, requireThreeZones } from "../shared/validation.js";
+import { type DataStoreArgs, validateDataStoreArgs } from "../shared/data-store.js";
+import { createEncryptionKey } from "../shared/kms.js";
+import { createLogGroup } from "../shared/log-group.js";
+import { serviceStoreLabels } from "../shared/service-secret.js";
+import { createStoreSecurityGroup } from "../shared/store-security-group.js";
+import { tagged } from "../shared/tags.js";
+import { invalid, requireWholeNumber } from "../shared/validation.js";
 import {
   configMapName,
   domainAccessPolicy,
@@ -16,32 +21,21 @@ import {
   tlsSecurityPolicy,
 } from "./search-plan.js";
 
-export interface SearchArgs {
+/**
+ * Where the domain runs (three zones, the isolated subnets, one per zone), who reaches it
+ * (`allowedSecurityGroupIds`, on 443 only) and the one service that uses it: exactly one
+ * service may declare "opensearch"; its ConfigMap and service account live in `namespace`.
+ */
+export interface SearchArgs extends DataStoreArgs {
   /**
    * The domain name, e.g. "platform-prod-search": 3 to 28 lowercase letters, digits and
    * hyphens, starting with a letter.
    */
   readonly name: string;
-  /** Exactly three availability zones; data nodes and masters spread over all three. */
-  readonly zones: readonly string[];
-  /** The VPC the domain's security group lives in. */
-  readonly vpcId: pulumi.Input<string>;
-  /** The isolated (data) subnets, one per zone, in zone order. */
-  readonly subnetIds: readonly pulumi.Input<string>[];
-  /** Security groups admitted on 443 (the EKS cluster security group); nothing else is. */
-  readonly allowedSecurityGroupIds: readonly pulumi.Input<string>[];
-  /** The service registry; exactly one service may declare "opensearch". */
-  readonly services: readonly RegisteredService[];
-  /** The provider of the cluster the services run in; the ConfigMap is created through it. */
-  readonly k8sProvider: k8s.Provider;
-  /** The Kubernetes namespace the services (and so the ConfigMap and service account) live in. */
-  readonly namespace: string;
   /** The ARN of the EKS cluster's IAM OIDC provider, which the service's IRSA role trusts. */
   readonly oidcProviderArn: pulumi.Input<string>;
   /** The EKS cluster's OIDC issuer, host and path without `https://`. */
   readonly oidcIssuerUrl: pulumi.Input<string>;
-  /** Tags for every taggable child. */
-  readonly tags: Tags;
   /** The engine, e.g. "OpenSearch_2.19". */
   readonly engineVersion: string;
   /** The data node type, e.g. "r7g.large.search". */
@@ -65,13 +59,7 @@ export function searchServices(services: readonly RegisteredService[]): Register
 
 /** Validates the args and returns the one service that uses the domain. */
 export function validateSearchArgs(args: SearchArgs): RegisteredService {
-  requireThreeZones(args.zones);
-  requireOnePerZone(args.subnetIds, args.zones, "subnetIds");
-  if (args.allowedSecurityGroupIds.length === 0)
-    invalid(
-      "allowedSecurityGroupIds",
-      "expected at least one security group; with none, nothing can connect",
-    );
+  validateDataStoreArgs(args);
   if (!/^[a-z][a-z0-9-]{2,27}$/.test(args.name))
     invalid(
       "name",
@@ -89,12 +77,8 @@ export function validateSearchArgs(args: SearchArgs): RegisteredService {
     if (!type.endsWith(".search"))
       invalid(path, `expected an OpenSearch instance type such as "r7g.large.search", got "${type}"`);
   }
-  if (!Number.isInteger(args.dataNodesPerZone) || args.dataNodesPerZone < 1)
-    invalid("dataNodesPerZone", `expected a whole number of nodes, 1 or more, got ${args.dataNodesPerZone}`);
-  if (!Number.isInteger(args.volumeSizeGiB) || args.volumeSizeGiB < 10)
-    invalid("volumeSizeGiB", `expected a whole number of GiB, 10 or more, got ${args.volumeSizeGiB}`);
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.namespace))
-    invalid("namespace", `"${args.namespace}" is not a Kubernetes namespace name`);
+  requireWholeNumber(args.dataNodesPerZone, "dataNodesPerZone", { min: 1, unit: "nodes" });
+  requireWholeNumber(args.volumeSizeGiB, "volumeSizeGiB", { min: 10, unit: "GiB" });
   const users = searchServices(args.services);
   if (users.length !== 1) {
     invalid(
@@ -150,48 +134,27 @@ export class Search extends pulumi.ComponentResource {
       .all([partition, region, account.accountId])
       .apply(([p, r, a]) => domainArn(p, r, a, args.name));
 
-    this.kmsKey = new aws.kms.Key(
+    this.kmsKey = createEncryptionKey(
       `${name}-kms`,
       {
         description: `Encrypts the OpenSearch domain ${args.name} at rest: indices, swap files and automated snapshots`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        tags: tags(`${name}-kms`),
+        alias: `alias/${args.name}`,
+        tags: args.tags,
       },
-      { parent: this },
+      this,
     );
-    new aws.kms.Alias(
-      `${name}-kms`,
-      { name: `alias/${args.name}`, targetKeyId: this.kmsKey.keyId },
-      { parent: this },
-    );
-
-    // No egress rules: the provider removes the default allow-all egress, and the domain
-    // initiates no connections into the VPC.
-    this.securityGroup = new aws.ec2.SecurityGroup(
+    // The domain initiates no connections into the VPC: the group has no egress rule.
+    this.securityGroup = createStoreSecurityGroup(
       `${name}-sg`,
       {
         vpcId: args.vpcId,
         description: `OpenSearch ${args.name}: HTTPS from the EKS cluster only`,
-        tags: tags(`${name}-sg`),
+        ports: [{ port: opensearchPort, description: "OpenSearch HTTPS from the EKS cluster" }],
+        allowedSecurityGroupIds: args.allowedSecurityGroupIds,
+        tags: args.tags,
       },
-      { parent: this },
+      this,
     );
-    args.allowedSecurityGroupIds.forEach((source, i) => {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-ingress-${i}`,
-        {
-          securityGroupId: this.securityGroup.id,
-          referencedSecurityGroupId: source,
-          ipProtocol: "tcp",
-          fromPort: opensearchPort,
-          toPort: opensearchPort,
-          description: "OpenSearch HTTPS from the EKS cluster",
-          tags: tags(`${name}-ingress-${i}`),
-        },
-        { parent: this },
-      );
-    });
 
     // The service's IRSA role: the master user of fine-grained access control, and the only
     // principal of the domain's access policy.
@@ -207,14 +170,14 @@ export class Search extends pulumi.ComponentResource {
       this,
     );
 
-    const logGroup = new aws.cloudwatch.LogGroup(
+    const logGroup = createLogGroup(
       `${name}-logs`,
       {
-        name: `/platform/opensearch/${args.name}`,
+        logGroupName: `/platform/opensearch/${args.name}`,
         retentionInDays: args.logRetentionDays ?? defaults.logRetentionDays,
-        tags: tags(`${name}-logs`),
+        tags: args.tags,
       },
-      { parent: this },
+      this,
     );
     const logPolicy = new aws.cloudwatch.LogResourcePolicy(
       `${name}-logs`,
@@ -273,12 +236,7 @@ export class Search extends pulumi.ComponentResource {
         metadata: {
           name: configMapName(service.name),
           namespace: args.namespace,
-          labels: {
-            "app.kubernetes.io/name": service.name,
-            "app.kubernetes.io/part-of": "platform",
-            "app.kubernetes.io/managed-by": "pulumi",
-            "platform.io/store": "opensearch",
-          },
+          labels: serviceStoreLabels(service.name, "opensearch"),
         },
         data: { endpoint: this.endpoint, region },
       },

@@ -22,3 +22,29 @@ export function requireOnePerZone<T>(
     invalid(propertyPath, `expected one per availability zone (${zones.length}), got ${items.length}`);
   }
 }
+
+export interface WholeNumberRange {
+  /** The smallest value accepted. */
+  readonly min: number;
+  /** The largest value accepted. Default: no bound. */
+  readonly max?: number;
+  /** What is counted, for the message ("days", "GiB"). Default: none ("an integer"). */
+  readonly unit?: string;
+}
+
+/** Requires a whole number from `min` to `max` (both included): counts, sizes, days, ports. */
+export function requireWholeNumber(value: number, propertyPath: string, range: WholeNumberRange): void {
+  const { min, max, unit } = range;
+  if (Number.isInteger(value) && value >= min && (max === undefined || value <= max)) return;
+  const what = unit === undefined ? "an integer" : `a whole number of ${unit}`;
+  const bounds = max === undefined ? `from ${min} upwards` : `from ${min} to ${max}`;
+  invalid(propertyPath, `expected ${what} ${bounds}, got ${value}`);
+}
+
+/** A Kubernetes namespace name (an RFC 1123 label): lowercase alphanumerics and '-', at most 63. */
+export const namespacePattern = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function requireNamespaceName(namespace: string, propertyPath = "namespace"): void {
+  if (!namespacePattern.test(namespace))
+    invalid(propertyPath, `"${namespace}" is not a Kubernetes namespace name`);
+}

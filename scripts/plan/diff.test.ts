@@ -13,6 +13,7 @@ const resource = (
   parent,
   custom: true,
   inputs,
+  dependencies: {},
 });
 const plan = (...resources: PlannedResource[]): Plan => ({ stack: "prod", resources });
 

@@ -89,6 +89,7 @@ const computed: Record<string, Computed> = {
     const list = (port: number) => Array.from({ length: brokers }, (_, i) => host(i + 1, port)).join(",");
     return {
       bootstrapBrokersSaslScram: list(9096),
+      bootstrapBrokersSaslIam: list(9098),
       bootstrapBrokersTls: list(9094),
       zookeeperConnectString: "",
       currentVersion: "K3AEGXETSR30VB",

@@ -9,6 +9,12 @@ export interface PlannedResource {
   readonly custom: boolean;
   /** The inputs as sent to the provider; secret values are shown as "[secret]". */
   readonly inputs: Record<string, unknown>;
+  /**
+   * For each input property, the URNs of the resources its value came from (what the
+   * engine calls property dependencies). It is how a reviewer, a test or a policy follows
+   * `subnetId` to the subnet without knowing ids a preview cannot know.
+   */
+  readonly dependencies: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A whole stack's plan: the JSON `npm run plan -- --out` writes. */

@@ -9,6 +9,9 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+  getPropertydependenciesMap(): {
+    forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void;
+  };
 }
 interface RecordableMonitor {
   registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
@@ -57,6 +60,11 @@ export class ResourceRecorder {
 
   #record(req: RegisterRequest, urn: string): void {
     const inputs = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
+    const dependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps, key) => {
+      const urns = [...new Set(deps.getUrnsList())].sort();
+      if (urns.length > 0) dependencies[key] = urns;
+    });
     this.#resources.push({
       urn,
       type: req.getType(),
@@ -64,6 +72,7 @@ export class ResourceRecorder {
       parent: req.getParent() || null,
       custom: req.getCustom(),
       inputs: maskSecrets(inputs) as Record<string, unknown>,
+      dependencies: Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => a.localeCompare(b))),
     });
   }
 

@@ -15,6 +15,7 @@ const plan: Plan = {
       parent: null,
       custom: false,
       inputs: {},
+      dependencies: {},
     },
     {
       urn: component,
@@ -23,6 +24,7 @@ const plan: Plan = {
       parent: stack,
       custom: false,
       inputs: {},
+      dependencies: {},
     },
     {
       urn: `${component}$aws:ec2/vpc:Vpc::net`,
@@ -31,6 +33,7 @@ const plan: Plan = {
       parent: component,
       custom: true,
       inputs: {},
+      dependencies: {},
     },
     {
       urn: `${stack}$kubernetes:core/v1:Secret::catalog-postgres`,
@@ -44,6 +47,7 @@ const plan: Plan = {
         metadata: { namespace: "platform" },
         stringData: "[secret]",
       },
+      dependencies: {},
     },
     {
       urn: `${stack}$kubernetes:helm.sh/v3:Release::keda`,
@@ -52,6 +56,7 @@ const plan: Plan = {
       parent: stack,
       custom: true,
       inputs: { chart: "keda" },
+      dependencies: {},
     },
   ],
 };
