@@ -108,6 +108,8 @@ export function declarePlatform(
     redisEndpoint: redis.primaryEndpoint,
     searchEndpoint: search.endpoint,
     kafkaBootstrapBrokers: kafka.bootstrapBrokers,
+    /** Attach to the identity that runs `pulumi up`: IAM authorises it on MSK. */
+    kafkaDeployerPolicy: kafka.adminPolicyJson,
     originLoadBalancer: edge.loadBalancer.dnsName,
     apiUrl: `https://${spec.edge.apiHost}`,
   };

@@ -24,6 +24,12 @@ describe("changedPaths", () => {
     expect(changedPaths(before, after)).toEqual(["routes[0].nat", "tags.owner"]);
   });
 
+  it("quotes keys that are not identifiers, so dotted config keys stay one key", () => {
+    expect(changedPaths({ config: { "retention.ms": "1" } }, { config: { "retention.ms": "2" } })).toEqual([
+      'config["retention.ms"]',
+    ]);
+  });
+
   it("reports a key present on one side only", () => {
     expect(changedPaths({ a: 1 }, { a: 1, b: { c: 2 } })).toEqual(["b"]);
   });

@@ -24,7 +24,14 @@ export function changedPaths(a: unknown, b: unknown, prefix = ""): string[] {
   const right = b as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(left), ...Object.keys(right)])].sort();
   return keys.flatMap((key) => {
-    const path = Array.isArray(a) ? `${prefix}[${key}]` : prefix ? `${prefix}.${key}` : key;
+    const plain = /^[A-Za-z_$][\w$]*$/.test(key);
+    const path = Array.isArray(a)
+      ? `${prefix}[${key}]`
+      : !plain
+        ? `${prefix}[${JSON.stringify(key)}]`
+        : prefix
+          ? `${prefix}.${key}`
+          : key;
     return changedPaths(left[key], right[key], path);
   });
 }
