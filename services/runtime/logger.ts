@@ -1,0 +1,84 @@
+import { Writable } from "node:stream";
+import { context, logs, type SeverityNumber, trace } from "@opentelemetry/api";
+import { type Logger, pino } from "pino";
+
+/** pino's numeric levels to OpenTelemetry severities (trace 1 ... fatal 21). */
+const severities: Record<number, SeverityNumber> = { 10: 1, 20: 5, 30: 9, 40: 13, 50: 17, 60: 21 };
+
+/**
+ * Copies each log line to the OpenTelemetry logs pipeline. pino writes synchronously from
+ * the logging call, so the active context (and its trace) is still the caller's here.
+ */
+function openTelemetryLogs(service: string): Writable {
+  const otel = logs.getLogger(service);
+  return new Writable({
+    write(line: Buffer, _encoding, done) {
+      const {
+        msg,
+        level,
+        time: _time,
+        ...attributes
+      } = JSON.parse(line.toString()) as Record<string, unknown>;
+      otel.emit({
+        body: String(msg ?? ""),
+        severityNumber: severities[Number(level)] ?? 9,
+        severityText: pino.levels.labels[Number(level)],
+        attributes: Object.fromEntries(
+          Object.entries(attributes).map(([k, v]) => [
+            k,
+            typeof v === "object" ? JSON.stringify(v) : (v as string),
+          ]),
+        ),
+        context: context.active(),
+      });
+      done();
+    },
+  });
+}
+
+export interface LoggerOptions {
+  readonly level?: string;
+  /** Also send every line to OpenTelemetry (when telemetry exports). */
+  readonly exportToOpenTelemetry?: boolean;
+}
+
+/**
+ * Structured JSON logs, one line per event, each carrying the active trace and span ids
+ * so a log line leads to its trace and back.
+ */
+export function createLogger(service: string, options: LoggerOptions = {}): Logger {
+  const settings: pino.LoggerOptions = {
+    name: service,
+    level: options.level ?? process.env["LOG_LEVEL"] ?? "info",
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // Never log these, wherever they appear in a logged object.
+    redact: {
+      paths: [
+        "password",
+        "*.password",
+        "secret",
+        "*.secret",
+        "token",
+        "*.token",
+        "authorization",
+        "*.authorization",
+      ],
+      censor: "[redacted]",
+    },
+    mixin() {
+      const span = trace.getActiveSpan()?.spanContext();
+      return span ? { trace_id: span.traceId, span_id: span.spanId } : {};
+    },
+  };
+  if (!options.exportToOpenTelemetry) return pino(settings);
+  return pino(
+    settings,
+    pino.multistream([
+      { level: "trace", stream: process.stdout },
+      { level: "trace", stream: openTelemetryLogs(service) },
+    ]),
+  );
+}
+
+export type { Logger };

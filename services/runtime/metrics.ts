@@ -1,0 +1,53 @@
+import { metrics } from "@opentelemetry/api";
+import { metricNames } from "./telemetry-schema.js";
+
+export type Outcome = "ok" | "error";
+
+/**
+ * The request metrics every service exports (services/runtime/telemetry-schema.ts):
+ * a latency histogram per route and outcome, and the in-flight gauge KEDA scales on.
+ */
+export class RequestMetrics {
+  readonly #duration;
+  #inFlight = 0;
+
+  constructor(
+    readonly service: string,
+    readonly labels: { zone: string; version: string },
+  ) {
+    const meter = metrics.getMeter("platform-runtime");
+    this.#duration = meter.createHistogram(metricNames.requestDuration.otel, {
+      unit: metricNames.requestDuration.unit,
+      description: "Server-side duration of each request",
+    });
+    meter
+      .createObservableGauge(metricNames.queueDepth.otel, {
+        unit: metricNames.queueDepth.unit,
+        description: "Requests in flight in this process",
+      })
+      .addCallback((result) => result.observe(this.#inFlight, { service, ...labels }));
+  }
+
+  /** Requests currently being handled. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Marks a request as started; call the returned function once when it ends. */
+  begin(route: string): (outcome: Outcome) => void {
+    const started = performance.now();
+    this.#inFlight++;
+    let ended = false;
+    return (outcome) => {
+      if (ended) return;
+      ended = true;
+      this.#inFlight--;
+      this.#duration.record((performance.now() - started) / 1000, {
+        service: this.service,
+        route,
+        outcome,
+        ...this.labels,
+      });
+    };
+  }
+}

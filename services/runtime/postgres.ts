@@ -1,0 +1,83 @@
+import { SpanKind } from "@opentelemetry/api";
+import pg from "pg";
+import Postgrator from "postgrator";
+import type { Logger } from "./logger.js";
+import { traced } from "./tracing.js";
+
+export type Row = Record<string, unknown>;
+
+/** What a handler sees of the database: parameterised queries, in or out of a transaction. */
+export interface Queryable {
+  query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+export interface Database extends Queryable {
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  readonly pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** "SELECT", "INSERT"... for the span name; the statement itself goes in an attribute. */
+function operation(text: string): string {
+  return /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? "QUERY";
+}
+
+function queryOn(client: pg.Pool | pg.PoolClient, database: string): Queryable["query"] {
+  return (text, params) =>
+    traced(
+      `${operation(text)} ${database}`,
+      { "db.system.name": "postgresql", "db.namespace": database, "db.query.text": text },
+      async () => (await client.query(text, params as unknown[])).rows,
+      SpanKind.CLIENT,
+    );
+}
+
+/** A connection pool to `url`; pool errors (a dropped idle connection) are logged, not fatal. */
+export function connectPostgres(url: string, options: { logger: Logger; max?: number }): Database {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, idleTimeoutMillis: 30_000 });
+  pool.on("error", (err) => options.logger.warn({ err }, "idle PostgreSQL connection failed"));
+  const database = new URL(url).pathname.slice(1) || "postgres";
+  return {
+    pool,
+    query: queryOn(pool, database),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await work({ query: queryOn(client, database) });
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/**
+ * Applies the service's SQL migrations (`migrations/NNN.do.<name>.sql`) with Postgrator.
+ * An advisory lock makes concurrent replicas take turns instead of racing.
+ */
+export async function migrate(db: Database, directory: string, logger: Logger): Promise<number> {
+  const client = await db.pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock(hashtext('platform.migrations'))");
+    const postgrator = new Postgrator({
+      migrationPattern: `${directory}/*.sql`,
+      driver: "pg",
+      schemaTable: "schema_migrations",
+      execQuery: (text) => client.query(text),
+    });
+    const applied = await postgrator.migrate();
+    if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "migrations applied");
+    return applied.length;
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(hashtext('platform.migrations'))").catch(() => undefined);
+    client.release();
+  }
+}

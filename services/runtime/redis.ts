@@ -1,0 +1,34 @@
+import { createClient, type RedisClientType } from "redis";
+import type { Logger } from "./logger.js";
+import { traced } from "./tracing.js";
+
+export type Redis = RedisClientType;
+
+/**
+ * A Redis client that reconnects with capped backoff. Errors while disconnected are logged
+ * once per outage; commands then fail fast (no offline queue), so callers decide what to do
+ * when Redis is down instead of hanging.
+ */
+export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+  let down = false;
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2_000), connectTimeout: 2_000 },
+  }) as Redis;
+  client.on("error", (err: Error) => {
+    if (!down) logger.warn({ err: err.message }, "Redis connection lost; reconnecting");
+    down = true;
+  });
+  client.on("ready", () => {
+    if (down) logger.info("Redis connection restored");
+    down = false;
+  });
+  await client.connect();
+  return client;
+}
+
+/** Runs one Redis operation in a client span, as the runtime does for every store. */
+export function redisOp<T>(command: string, work: () => Promise<T>): Promise<T> {
+  return traced(`redis ${command}`, { "db.system.name": "redis", "db.operation.name": command }, work);
+}

@@ -1,0 +1,162 @@
+import type { DescMessage, DescMethod, DescService, MessageShape } from "@bufbuild/protobuf";
+import type { GenFile } from "@bufbuild/protobuf/codegenv2";
+import * as grpc from "@grpc/grpc-js";
+import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import { context, propagation, SpanKind } from "@opentelemetry/api";
+import { HealthImplementation } from "grpc-health-check";
+import { ServiceError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { RequestMetrics } from "../metrics.js";
+import { traced } from "../tracing.js";
+import { codec, descriptorSet, methodPath } from "./descriptors.js";
+
+/** What a handler knows about its call besides the request. */
+export interface CallContext {
+  /** Aborted when the caller cancels or the deadline passes. */
+  readonly signal: AbortSignal;
+  /** Milliseconds left before the caller's deadline (Infinity without one). */
+  remainingMs(): number;
+  readonly metadata: grpc.Metadata;
+  readonly logger: Logger;
+}
+
+type Input<M extends DescMethod> = MessageShape<M["input"]>;
+type Output<M extends DescMethod> = MessageShape<M["output"]> | Omit<MessageShape<M["output"]>, "$typeName">;
+
+/** A service's handlers: one small async function per RPC. */
+export type Handlers<S extends DescService> = {
+  [K in keyof S["method"]]: (
+    request: Input<S["method"][K]>,
+    call: CallContext,
+  ) => Promise<Output<S["method"][K]>>;
+};
+
+const metadataGetter = {
+  keys: (carrier: grpc.Metadata) => Object.keys(carrier.getMap()),
+  get: (carrier: grpc.Metadata, key: string) => carrier.get(key).map(String),
+};
+
+/** Maps a thrown error to the gRPC status the caller sees; unknown errors never leak details. */
+export function toStatus(err: unknown): { code: grpc.status; details: string; metadata?: grpc.Metadata } {
+  if (err instanceof ServiceError) {
+    const metadata = new grpc.Metadata();
+    if (Object.keys(err.details).length > 0) metadata.set("x-error-details", JSON.stringify(err.details));
+    return { code: err.code, details: err.message, metadata };
+  }
+  if ((err as Error)?.name === "AbortError")
+    return { code: grpc.status.CANCELLED, details: "call cancelled" };
+  return { code: grpc.status.INTERNAL, details: "internal error" };
+}
+
+export interface RpcServerOptions {
+  readonly file: GenFile;
+  readonly logger: Logger;
+  readonly metrics: RequestMetrics;
+}
+
+/**
+ * A gRPC server (grpc-js) for one protobuf-es service: binary protobuf codecs from the
+ * generated descriptors, the standard health service, server reflection, deadlines,
+ * W3C trace context from metadata, request metrics, and errors mapped to status codes.
+ */
+export class RpcServer {
+  readonly server = new grpc.Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+  readonly health: HealthImplementation;
+
+  constructor(
+    readonly service: DescService,
+    handlers: Handlers<DescService>,
+    private readonly options: RpcServerOptions,
+  ) {
+    const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+    const implementation: grpc.UntypedServiceImplementation = {};
+    for (const method of service.methods) {
+      const handler = handlers[method.localName as keyof typeof handlers];
+      if (!handler) throw new Error(`${service.typeName}: no handler for ${method.name}`);
+      definition[method.name] = methodDefinition(method);
+      implementation[method.name] = this.#unary(method, handler);
+    }
+    this.server.addService(definition as grpc.ServiceDefinition, implementation);
+    this.health = new HealthImplementation({ "": "NOT_SERVING", [service.typeName]: "NOT_SERVING" });
+    this.health.addToServer(this.server);
+    const reflectionSource = loadFileDescriptorSetFromBuffer(Buffer.from(descriptorSet(options.file)));
+    new ReflectionService(reflectionSource).addToServer(this.server);
+  }
+
+  #unary(method: DescMethod, handler: Handlers<DescService>[string]): grpc.handleUnaryCall<unknown, unknown> {
+    const route = method.name;
+    const { logger, metrics } = this.options;
+    return (call, callback) => {
+      const end = metrics.begin(route);
+      const parent = propagation.extract(context.active(), call.metadata, metadataGetter);
+      const deadline = call.getDeadline();
+      const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+      const controller = new AbortController();
+      call.on("cancelled", () => controller.abort());
+      const callContext: CallContext = {
+        signal: controller.signal,
+        remainingMs: () => (Number.isFinite(deadlineMs) ? deadlineMs - Date.now() : Number.POSITIVE_INFINITY),
+        metadata: call.metadata,
+        logger,
+      };
+      context
+        .with(parent, () =>
+          traced(
+            `${this.service.typeName}/${method.name}`,
+            { "rpc.system": "grpc", "rpc.service": this.service.typeName, "rpc.method": method.name },
+            () => handler(call.request as never, callContext),
+            SpanKind.SERVER,
+          ),
+        )
+        .then(
+          (response) => {
+            end("ok");
+            callback(null, response);
+          },
+          (err: unknown) => {
+            const status = toStatus(err);
+            const serverSide =
+              status.code === grpc.status.INTERNAL || status.code === grpc.status.UNAVAILABLE;
+            end(serverSide ? "error" : "ok");
+            if (status.code === grpc.status.INTERNAL)
+              logger.error({ err, rpc: route }, "unhandled error in handler");
+            callback({ code: status.code, details: status.details, metadata: status.metadata });
+          },
+        );
+    };
+  }
+
+  /** Binds to host:port and marks the service SERVING; resolves with the bound port. */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+        if (err) return reject(err);
+        this.health.setStatus("", "SERVING");
+        this.health.setStatus(this.service.typeName, "SERVING");
+        resolve(bound);
+      });
+    });
+  }
+
+  /** Reports NOT_SERVING and stops accepting calls; in-flight calls finish. */
+  stopAccepting(): Promise<void> {
+    this.health.setStatus("", "NOT_SERVING");
+    this.health.setStatus(this.service.typeName, "NOT_SERVING");
+    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+}
+
+function methodDefinition(method: DescMethod): grpc.MethodDefinition<unknown, unknown> {
+  const input = codec(method.input as DescMessage);
+  const output = codec(method.output as DescMessage);
+  return {
+    path: methodPath(method),
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (message) => Buffer.from(input.encode(message as never)),
+    requestDeserialize: (bytes) => input.decode(bytes),
+    responseSerialize: (message) => Buffer.from(output.encode(message as never)),
+    responseDeserialize: (bytes) => output.decode(bytes),
+  };
+}

@@ -1,0 +1,61 @@
+import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
+import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchLogRecordProcessor } from "@opentelemetry/sdk-logs";
+import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
+
+export interface TelemetryIdentity {
+  readonly service: string;
+  readonly version: string;
+  readonly zone: string;
+}
+
+export interface Telemetry {
+  /** Whether anything is exported (OTEL_EXPORTER_OTLP_ENDPOINT is set). */
+  readonly exporting: boolean;
+  /** Flushes and stops exporters; the last step of a graceful shutdown. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts OpenTelemetry for a service: traces, metrics and logs over OTLP/HTTP (protobuf)
+ * to the collector named by OTEL_EXPORTER_OTLP_ENDPOINT (the standard variables set the
+ * rest: headers, per-signal endpoints, OTEL_METRIC_EXPORT_INTERVAL). Without an endpoint
+ * the API stays live but nothing leaves the process.
+ */
+export function startTelemetry(identity: TelemetryIdentity, env: NodeJS.ProcessEnv = process.env): Telemetry {
+  const exporting = !!(env["OTEL_EXPORTER_OTLP_ENDPOINT"] || env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]);
+  const interval = Number(env["OTEL_METRIC_EXPORT_INTERVAL"] ?? 15_000);
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      "service.name": identity.service,
+      "service.version": identity.version,
+      "service.namespace": "platform",
+      "cloud.availability_zone": identity.zone,
+    }),
+    autoDetectResources: false,
+    // The runtime's own clients create spans (see tracing.ts); module patching cannot reach bundles.
+    instrumentations: [],
+    ...(exporting
+      ? {
+          spanProcessors: [
+            new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), scheduledDelayMillis: 1_000 }),
+          ],
+          metricReaders: [
+            new PeriodicExportingMetricReader({
+              exporter: new OTLPMetricExporter(),
+              exportIntervalMillis: interval,
+            }),
+          ],
+          logRecordProcessors: [
+            new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(), scheduledDelayMillis: 1_000 }),
+          ],
+        }
+      : { spanProcessors: [], metricReaders: [], logRecordProcessors: [] }),
+  });
+  sdk.start();
+  return { exporting, shutdown: () => sdk.shutdown() };
+}
