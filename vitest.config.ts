@@ -14,7 +14,20 @@ export default defineConfig({
           include: ["**/*.test.ts"],
           exclude: ["**/node_modules/**", ...slow],
           setupFiles: ["test/pulumi-setup.ts"],
+          // Builds (or finds cached) the real OTel Collector the collector-config tests validate with.
+          globalSetup: ["test/otelcol-setup.ts"],
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: slow,
+          exclude: ["**/node_modules/**"],
+          // Real PostgreSQL and Redis (and more as services need them), started by local/.
+          globalSetup: ["test/servers-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -1,4 +1,10 @@
-import type { DescMessage, DescMethod, DescService, MessageShape } from "@bufbuild/protobuf";
+import type {
+  DescMessage,
+  DescMethod,
+  DescService,
+  MessageInitShape,
+  MessageShape,
+} from "@bufbuild/protobuf";
 import type { GenFile } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
 import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
@@ -22,7 +28,8 @@ export interface CallContext {
 }
 
 type Input<M extends DescMethod> = MessageShape<M["input"]>;
-type Output<M extends DescMethod> = MessageShape<M["output"]> | Omit<MessageShape<M["output"]>, "$typeName">;
+/** A handler may return a plain object: unset fields take their protobuf defaults. */
+type Output<M extends DescMethod> = MessageInitShape<M["output"]>;
 
 /** A service's handlers: one small async function per RPC. */
 export type Handlers<S extends DescService> = {
@@ -60,19 +67,19 @@ export interface RpcServerOptions {
  * generated descriptors, the standard health service, server reflection, deadlines,
  * W3C trace context from metadata, request metrics, and errors mapped to status codes.
  */
-export class RpcServer {
+export class RpcServer<S extends DescService = DescService> {
   readonly server = new grpc.Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
   readonly health: HealthImplementation;
 
   constructor(
-    readonly service: DescService,
-    handlers: Handlers<DescService>,
+    readonly service: S,
+    handlers: Handlers<S>,
     private readonly options: RpcServerOptions,
   ) {
     const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const method of service.methods) {
-      const handler = handlers[method.localName as keyof typeof handlers];
+      const handler = (handlers as Handlers<DescService>)[method.localName];
       if (!handler) throw new Error(`${service.typeName}: no handler for ${method.name}`);
       definition[method.name] = methodDefinition(method);
       implementation[method.name] = this.#unary(method, handler);

@@ -1,0 +1,130 @@
+import type { DescService } from "@bufbuild/protobuf";
+import type { GenFile } from "@bufbuild/protobuf/codegenv2";
+import { z } from "zod";
+import { count, loadConfig, port, postgresUrl, redisUrl } from "./config.js";
+import { createLogger, type Logger } from "./logger.js";
+import { RequestMetrics } from "./metrics.js";
+import { connectPostgres, type Database, migrate } from "./postgres.js";
+import { connectRedis, type Redis } from "./redis.js";
+import { type Handlers, RpcServer } from "./rpc/server.js";
+import type { ServiceSpec } from "./service-spec.js";
+import { onShutdown } from "./shutdown.js";
+import { startTelemetry } from "./telemetry.js";
+
+/** Settings every service reads, beside those of its stores and its own. */
+export const runtimeEnv = z.object({
+  HOST: z.string().default("127.0.0.1").describe("the interface to listen on; 0.0.0.0 in a pod"),
+  SHUTDOWN_DRAIN_SECONDS: count.default(20).describe("how long in-flight calls may finish after SIGTERM"),
+  SERVICE_REVISION: z
+    .string()
+    .default("dev")
+    .describe("the revision label of request metrics (the rollout's pod hash)"),
+  ZONE: z.string().default("unknown").describe("the availability zone label of request metrics"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+/** What a service's `start` receives: everything the runtime opened for it. */
+export interface ServiceKit<C> {
+  readonly config: C & z.output<typeof runtimeEnv> & { PORT: number };
+  readonly logger: Logger;
+  readonly metrics: RequestMetrics;
+  /** Open when the service declares the postgres store; migrated before `start` runs. */
+  readonly db: Database;
+  /** Open when the service declares the redis store. */
+  readonly redis: Redis;
+}
+
+export interface ServiceDefinition<S extends DescService, E extends z.ZodRawShape> {
+  readonly spec: ServiceSpec;
+  readonly rpc: { readonly service: S; readonly file: GenFile };
+  /** The service's own environment variables. */
+  readonly env?: E;
+  /** The folder of its SQL migrations, when it declares postgres. */
+  readonly migrations?: string;
+  /** Builds the handlers; may start background work, returned as closers run on shutdown. */
+  start(
+    kit: ServiceKit<z.output<z.ZodObject<E>>>,
+  ): Promise<{ handlers: Handlers<S>; close?: (() => Promise<unknown>)[] }>;
+}
+
+export interface RunningService {
+  readonly port: number;
+  readonly logger: Logger;
+  /** Graceful shutdown, as on SIGTERM. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a gRPC service: validated config, logs with trace ids, telemetry, its stores
+ * (Postgres migrated, Redis connected), the RPC server with health and reflection, and a
+ * graceful shutdown on SIGTERM that drains in-flight calls before closing pools.
+ */
+export async function runService<S extends DescService, E extends z.ZodRawShape>(
+  definition: ServiceDefinition<S, E>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningService> {
+  const { spec } = definition;
+  const stores = z.object({
+    ...(spec.stores.includes("postgres")
+      ? { POSTGRES_URL: postgresUrl.describe("the service's database") }
+      : {}),
+    ...(spec.stores.includes("redis")
+      ? { REDIS_URL: redisUrl.describe("the shared Redis, keys under <service>:") }
+      : {}),
+  });
+  const schema = runtimeEnv
+    .extend({ PORT: port.default(spec.port) })
+    .extend(stores.shape)
+    .extend((definition.env ?? {}) as E);
+  const config = loadConfig(schema, env) as ServiceKit<z.output<z.ZodObject<E>>>["config"] &
+    Record<string, unknown>;
+
+  const telemetry = startTelemetry(
+    { service: spec.name, version: config.SERVICE_REVISION, zone: config.ZONE },
+    env,
+  );
+  const logger = createLogger(spec.name, {
+    level: config.LOG_LEVEL,
+    exportToOpenTelemetry: telemetry.exporting,
+  });
+  const metrics = new RequestMetrics(spec.name, { zone: config.ZONE, version: config.SERVICE_REVISION });
+
+  const db = config["POSTGRES_URL"] ? connectPostgres(String(config["POSTGRES_URL"]), { logger }) : undefined;
+  if (db && definition.migrations) await migrate(db, definition.migrations, logger);
+  const redis = config["REDIS_URL"] ? await connectRedis(String(config["REDIS_URL"]), logger) : undefined;
+
+  const kit = {
+    config,
+    logger,
+    metrics,
+    get db(): Database {
+      if (!db)
+        throw new Error(`${spec.name} uses a database but does not declare the postgres store in service.ts`);
+      return db;
+    },
+    get redis(): Redis {
+      if (!redis)
+        throw new Error(`${spec.name} uses Redis but does not declare the redis store in service.ts`);
+      return redis;
+    },
+  };
+  const { handlers, close = [] } = await definition.start(kit);
+  const server = new RpcServer(definition.rpc.service, handlers, {
+    file: definition.rpc.file,
+    logger,
+    metrics,
+  });
+  const bound = await server.listen(config.HOST, config.PORT);
+  logger.info({ host: config.HOST, port: bound, revision: config.SERVICE_REVISION }, `${spec.name} serving`);
+
+  const stop = onShutdown(
+    {
+      stopAccepting: () => server.stopAccepting(),
+      inFlight: () => metrics.inFlight,
+      drainSeconds: config.SHUTDOWN_DRAIN_SECONDS,
+      close: [...close, async () => db?.close(), async () => redis?.quit(), () => telemetry.shutdown()],
+    },
+    logger,
+  );
+  return { port: bound, logger, stop };
+}
