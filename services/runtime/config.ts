@@ -31,8 +31,8 @@ export const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\/[^/]+/.t
 export const redisUrl = z.string().refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), {
   error: "not a valid redis:// or rediss:// URL",
 });
-/** A port number. */
-export const port = z.coerce.number().int().min(1).max(65535);
+/** A port number; 0 asks the OS for a free one (tests). */
+export const port = z.coerce.number().int().min(0).max(65535);
 /** A whole number of seconds or milliseconds, from an env string. */
 export const count = z.coerce.number().int().nonnegative();
 

@@ -4,7 +4,8 @@ import Postgrator from "postgrator";
 import type { Logger } from "./logger.js";
 import { traced } from "./tracing.js";
 
-export type Row = Record<string, unknown>;
+/** A result row; callers name its shape. */
+export type Row = object;
 
 /** What a handler sees of the database: parameterised queries, in or out of a transaction. */
 export interface Queryable {

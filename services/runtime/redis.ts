@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createClient, type RedisClientType } from "redis";
 import type { Logger } from "./logger.js";
 import { traced } from "./tracing.js";
@@ -31,4 +32,23 @@ export async function connectRedis(url: string, logger: Logger): Promise<Redis> 
 /** Runs one Redis operation in a client span, as the runtime does for every store. */
 export function redisOp<T>(command: string, work: () => Promise<T>): Promise<T> {
   return traced(`redis ${command}`, { "db.system.name": "redis", "db.operation.name": command }, work);
+}
+
+/**
+ * A Lua script run atomically on Redis: EVALSHA first, loading it with EVAL the first time
+ * a server has not seen it (NOSCRIPT), so scripts survive a Redis restart.
+ */
+export function luaScript(name: string, source: string) {
+  const sha = createHash("sha1").update(source).digest("hex");
+  return async (client: Redis, keys: string[], args: (string | number)[]): Promise<unknown> => {
+    const options = { keys, arguments: args.map(String) };
+    return redisOp(`EVALSHA ${name}`, async () => {
+      try {
+        return await client.evalSha(sha, options);
+      } catch (err) {
+        if (!String((err as Error).message).startsWith("NOSCRIPT")) throw err;
+        return client.eval(source, options);
+      }
+    });
+  };
 }

@@ -1,0 +1,125 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "../runtime/logger.js";
+import { luaScript, type Redis, redisOp } from "../runtime/redis.js";
+import type { ProductRow } from "./products.js";
+
+/**
+ * The read-through product cache. Entries carry the product's version and are only ever
+ * replaced by a newer one (an atomic compare in Lua), so a slow reader can never put back
+ * data older than what a writer stored: a write "invalidates" by storing its new version.
+ * Misses are filled once per key across replicas (a short fill lock) and once per process
+ * (single flight), so a hot product expiring does not stampede the database.
+ */
+export interface ProductCacheOptions {
+  readonly ttlMs: number;
+  /** How long "no such product" is remembered. */
+  readonly missingTtlMs: number;
+  readonly lockMs: number;
+}
+
+type Entry = { v: number; p?: CachedProduct };
+/** A product as cached: dates as ISO strings, money as a decimal string. */
+export type CachedProduct = Omit<ProductRow, "created_at" | "updated_at"> & {
+  created_at: string;
+  updated_at: string;
+};
+
+const setIfNewer = luaScript(
+  "catalog-set-if-newer",
+  `local current = redis.call('GET', KEYS[1])
+   if current then
+     local v = tonumber(string.match(current, '^{"v":(%d+)'))
+     if v and v >= tonumber(ARGV[2]) then return 0 end
+   end
+   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+   return 1`,
+);
+
+export function toCached(row: ProductRow): CachedProduct {
+  return { ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() };
+}
+
+export class ProductCache {
+  readonly #inflight = new Map<string, Promise<CachedProduct | undefined>>();
+  #redisDown = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly logger: Logger,
+    private readonly options: ProductCacheOptions,
+  ) {}
+
+  static key = (id: string) => `catalog:product:${id}`;
+  static lockKey = (id: string) => `catalog:fill:${id}`;
+
+  /** The product by id through the cache; `load` reads the database on a miss. */
+  get(id: string, load: () => Promise<ProductRow | undefined>): Promise<CachedProduct | undefined> {
+    const pending = this.#inflight.get(id);
+    if (pending) return pending;
+    const lookup = this.#readThrough(id, load).finally(() => this.#inflight.delete(id));
+    this.#inflight.set(id, lookup);
+    return lookup;
+  }
+
+  /** Stores a product's new version after a committed write. */
+  async put(row: ProductRow): Promise<void> {
+    await this.#safely(() => this.#store(row.id, { v: row.version, p: toCached(row) }, this.options.ttlMs));
+  }
+
+  async #readThrough(
+    id: string,
+    load: () => Promise<ProductRow | undefined>,
+  ): Promise<CachedProduct | undefined> {
+    const cached = await this.#safely(() => this.#read(id));
+    if (cached) return cached.p;
+    const locked = await this.#safely(() =>
+      redisOp("SET NX", () =>
+        this.redis.set(ProductCache.lockKey(id), "1", {
+          condition: "NX",
+          expiration: { type: "PX", value: this.options.lockMs },
+        }),
+      ),
+    );
+    if (locked === null) {
+      // Another replica is filling this key: give it a moment, then read the database anyway.
+      for (let waited = 0; waited < this.options.lockMs; waited += 20) {
+        await sleep(20);
+        const filled = await this.#safely(() => this.#read(id));
+        if (filled) return filled.p;
+      }
+    }
+    const row = await load();
+    await this.#safely(async () => {
+      if (row) await this.#store(id, { v: row.version, p: toCached(row) }, this.options.ttlMs);
+      else await this.#store(id, { v: 0 }, this.options.missingTtlMs);
+      await this.redis.del(ProductCache.lockKey(id));
+    });
+    return row ? toCached(row) : undefined;
+  }
+
+  async #read(id: string): Promise<Entry | undefined> {
+    const raw = await redisOp("GET", () => this.redis.get(ProductCache.key(id)));
+    return raw ? (JSON.parse(raw) as Entry) : undefined;
+  }
+
+  #store(id: string, entry: Entry, ttlMs: number) {
+    // "v" must stay the first key: the Lua compare reads it from the start of the JSON.
+    const json = JSON.stringify({ v: entry.v, ...(entry.p ? { p: entry.p } : {}) });
+    return setIfNewer(this.redis, [ProductCache.key(id)], [json, entry.v, ttlMs]);
+  }
+
+  /** The cache is an optimisation: when Redis fails, reads go to the database (logged once). */
+  async #safely<T>(work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const result = await work();
+      if (this.#redisDown) this.logger.info("product cache available again");
+      this.#redisDown = false;
+      return result;
+    } catch (err) {
+      if (!this.#redisDown)
+        this.logger.warn({ err: (err as Error).message }, "product cache unavailable; reading the database");
+      this.#redisDown = true;
+      return undefined;
+    }
+  }
+}

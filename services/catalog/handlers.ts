@@ -1,0 +1,121 @@
+import type { CatalogService, Product } from "../gen/platform/catalog/v1/catalog_pb.js";
+import { invalidArgument, notFound } from "../runtime/errors.js";
+import type { Database } from "../runtime/postgres.js";
+import type { Handlers } from "../runtime/rpc/server.js";
+import { type CachedProduct, type ProductCache, toCached } from "./cache.js";
+import { decodeCursor, encodeCursor, isUuid } from "./cursor.js";
+import { findProduct, insertProduct, listProducts, type ProductRow, updateProduct } from "./products.js";
+import { releaseStock, reserveStock, validateLines } from "./stock.js";
+import { requireAdmin, validateProductFields } from "./validate.js";
+
+type ProductMessage = Omit<Product, "$typeName" | "price"> & {
+  price: { amountMinor: bigint; currency: string };
+};
+
+function toMessage(p: CachedProduct): ProductMessage {
+  return {
+    id: p.id,
+    sku: p.sku,
+    name: p.name,
+    description: p.description,
+    category: p.category,
+    price: { amountMinor: BigInt(p.price_minor), currency: p.currency },
+    stock: p.stock,
+    createdAt: p.created_at,
+    updatedAt: p.updated_at,
+    version: p.version,
+  };
+}
+
+const row = (r: ProductRow) => toMessage(toCached(r));
+
+function requireId(id: string): void {
+  if (!isUuid(id)) throw invalidArgument("not a product id", { id: "expected a UUID" });
+}
+
+const pageSize = (limit: number) => {
+  if (limit < 0 || limit > 100) throw invalidArgument("limit out of range", { limit: "1 to 100" });
+  return limit || 20;
+};
+
+/** The catalog's RPCs: one small function each. */
+export function catalogHandlers(db: Database, cache: ProductCache): Handlers<typeof CatalogService> {
+  const refresh = (rows: ProductRow[]) => Promise.all(rows.map((r) => cache.put(r)));
+  return {
+    async getProduct({ id }) {
+      requireId(id);
+      const product = await cache.get(id, () => findProduct(db, id));
+      if (!product) throw notFound(`product ${id}`);
+      return { product: toMessage(product) };
+    },
+
+    async listProducts({ page, category }) {
+      const limit = pageSize(page?.limit ?? 0);
+      const rows = await listProducts(db, {
+        after: decodeCursor(page?.cursor ?? ""),
+        limit: limit + 1,
+        category: category || undefined,
+      });
+      const last = rows.length > limit ? rows[limit - 1] : undefined;
+      return {
+        products: rows.slice(0, limit).map(row),
+        nextCursor: last ? encodeCursor({ createdAt: last.position, id: last.id }) : "",
+      };
+    },
+
+    async createProduct(request) {
+      requireAdmin(request.principal);
+      const fields = {
+        sku: request.sku,
+        name: request.name,
+        description: request.description,
+        category: request.category,
+        currency: request.price?.currency ?? "",
+        priceMinor: request.price?.amountMinor ?? -1n,
+        stock: request.stock,
+      };
+      validateProductFields(fields);
+      const created = await insertProduct(db, fields).catch((err: { code?: string }) => {
+        if (err.code === "23505") throw invalidArgument("sku already used", { sku: "must be unique" });
+        throw err;
+      });
+      await cache.put(created);
+      return { product: row(created) };
+    },
+
+    async updateProduct(request) {
+      requireAdmin(request.principal);
+      requireId(request.id);
+      const changes = {
+        name: request.name,
+        description: request.description,
+        category: request.category,
+        currency: request.price?.currency,
+        priceMinor: request.price?.amountMinor,
+        stock: request.stock,
+      };
+      validateProductFields(changes);
+      const updated = await updateProduct(db, request.id, changes);
+      if (!updated) throw notFound(`product ${request.id}`);
+      await cache.put(updated);
+      return { product: row(updated) };
+    },
+
+    async reserveStock({ idempotencyKey, orderId, lines }) {
+      if (!idempotencyKey)
+        throw invalidArgument("an idempotency key is required", { idempotencyKey: "missing" });
+      if (!orderId) throw invalidArgument("an order id is required", { orderId: "missing" });
+      validateLines(lines);
+      const reservation = await db.transaction((tx) => reserveStock(tx, idempotencyKey, orderId, lines));
+      await refresh(reservation.changed);
+      return { reservationId: reservation.reservationId, unitPrices: reservation.unitPrices };
+    },
+
+    async releaseStock({ idempotencyKey, orderId }) {
+      if (!orderId) throw invalidArgument("an order id is required", { orderId: "missing" });
+      const result = await db.transaction((tx) => releaseStock(tx, idempotencyKey, orderId));
+      await refresh(result.changed);
+      return { released: result.released };
+    },
+  };
+}
