@@ -4,7 +4,7 @@ import { createTestDatabase, testRedis } from "../../test/databases.js";
 import { CatalogService } from "../gen/platform/catalog/v1/catalog_pb.js";
 import { connectRedis, type Redis } from "../runtime/redis.js";
 import { type Client, createClient, Status } from "../runtime/rpc/client.js";
-import { type RunningService, runService } from "../runtime/service.js";
+import { type RunningService, runService } from "../runtime/run-service.js";
 import { ProductCache } from "./cache.js";
 import { definition } from "./server.js";
 

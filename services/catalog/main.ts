@@ -1,4 +1,4 @@
-import { runService } from "../runtime/service.js";
+import { runService } from "../runtime/run-service.js";
 import { definition } from "./server.js";
 
 await runService(definition);

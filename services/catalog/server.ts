@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { CatalogService, file_platform_catalog_v1_catalog } from "../gen/platform/catalog/v1/catalog_pb.js";
 import { count } from "../runtime/config.js";
-import type { ServiceDefinition } from "../runtime/service.js";
+import type { ServiceDefinition } from "../runtime/run-service.js";
 import { ProductCache } from "./cache.js";
 import { catalogHandlers } from "./handlers.js";
 import spec from "./service.js";

@@ -11,6 +11,16 @@ export type Redis = RedisClientType;
  * when Redis is down instead of hanging.
  */
 export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+  const client = createRedis(url, logger);
+  await client.connect();
+  return client;
+}
+
+/**
+ * The same client, not yet connected: for a caller that must start while Redis is down
+ * (the gateway, which has a fail mode for that) and calls `connect()` without awaiting it.
+ */
+export function createRedis(url: string, logger: Logger): Redis {
   let down = false;
   const client = createClient({
     url,
@@ -25,7 +35,6 @@ export async function connectRedis(url: string, logger: Logger): Promise<Redis> 
     if (down) logger.info("Redis connection restored");
     down = false;
   });
-  await client.connect();
   return client;
 }
 
