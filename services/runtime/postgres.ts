@@ -5,11 +5,11 @@ import type { Logger } from "./logger.js";
 import { traced } from "./tracing.js";
 
 /** A result row; callers name its shape. */
-export type Row = object;
+export type Row = Record<string, unknown>;
 
 /** What a handler sees of the database: parameterised queries, in or out of a transaction. */
 export interface Queryable {
-  query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R extends object = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
 export interface Database extends Queryable {
