@@ -34,6 +34,8 @@ describe("the prod and staging plans", () => {
         "platform:data:Search",
         "platform:data:Kafka",
         "platform:edge:Edge",
+        "platform:observability:Observability",
+        "platform:observability:Alerting",
       ]) {
         expect(types, `${plan.stack} lacks ${component}`).toContain(component);
       }
@@ -59,6 +61,8 @@ describe("the prod and staging plans", () => {
     const text = JSON.stringify(prod);
     expect(text).not.toMatch(/"pw-[0-9a-f]{6,}/);
     expect(text).not.toContain("offline-placeholder-for-cloudflare");
+    expect(text).not.toContain("offline-placeholder-for-grafana");
+    expect(text).not.toContain("offline-placeholder-for-pagerduty");
   });
 });
 

@@ -8,6 +8,8 @@ import { Search } from "../components/search/search.js";
 import type { RegisteredService } from "../services/registry.js";
 import { clusterName, commonTags, namePrefix, workloadNamespace } from "../stacks/naming.js";
 import type { PlatformSpec } from "../stacks/schema.js";
+import { declareObservability } from "./observability.js";
+import { declareWorkloads } from "./workloads.js";
 
 /**
  * Wires the platform's components from the stack spec and the service registry, and
@@ -98,6 +100,7 @@ export function declarePlatform(
     zones,
     tags,
   });
+  declareWorkloads({ spec, services, cluster, edge, search, stores: { postgres, redis, search, kafka } });
 
   return {
     vpcId: network.vpc.id,
@@ -112,5 +115,7 @@ export function declarePlatform(
     kafkaDeployerPolicy: kafka.adminPolicyJson,
     originLoadBalancer: edge.loadBalancer.dnsName,
     apiUrl: `https://${spec.edge.apiHost}`,
+    /** otlpEndpoint, prometheusQueryUrl, grafanaUrl, apiLatencyDashboard, pagerdutyService. */
+    ...declareObservability(spec, services, cluster),
   };
 }

@@ -204,7 +204,7 @@ async function build(dir: string, manifest: string): Promise<void> {
   const work = mkdtempSync(join(dir, "work-"));
   try {
     writeFileSync(join(work, "builder-config.yaml"), manifest);
-    await step(`building otelcol-platform ${otelcolVersion} (cold Go caches: about 9 min on 2 cores)`, () =>
+    await step(`building otelcol-platform ${otelcolVersion} (empty Go caches: 9-11 min on 2 cores)`, () =>
       runBuilder(builder, work, { ...env, PATH: `${goBin}:${env["PATH"] ?? ""}` }, join(dir, "build.log")),
     );
     const binary = join(work, "_build", otelcolBinaryName);

@@ -20,6 +20,9 @@ export const configKeys: Record<Section, string> = {
   search: `${project}:search`,
   kafka: `${project}:kafka`,
   edge: `${project}:edge`,
+  release: `${project}:release`,
+  observability: `${project}:observability`,
+  alerting: `${project}:alerting`,
 };
 
 /** Renders a spec path as the config key a user edits, e.g. `platform:network.zones[1]`. */

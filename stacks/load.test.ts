@@ -93,6 +93,43 @@ describe("readPlatformSpec", () => {
     ).toHaveLength(2);
   });
 
+  it("refuses a release that is not pinned to one build", () => {
+    const [problem] = problemsOf(() =>
+      readWith({ "platform:release": JSON.stringify({ version: "latest" }) }),
+    );
+    expect(problem).toMatch(/^platform:release\.version: not a release version \(never "latest"\)/);
+  });
+
+  it("applies the observability defaults when the section is left out", () => {
+    const spec = readWith({ "platform:observability": undefined });
+    expect(spec.observability).toEqual({
+      baselineSamplingPercent: 10,
+      retentionDays: { metrics: 395, logs: 30, traces: 14 },
+    });
+  });
+
+  it("refuses an on-call entry that is not an email address, naming the element", () => {
+    const alerting = JSON.parse(prodConfig["platform:alerting"]!);
+    const [problem] = problemsOf(() =>
+      readWith({
+        "platform:alerting": JSON.stringify({
+          ...alerting,
+          onCall: { ...alerting.onCall, emails: ["alice"] },
+        }),
+      }),
+    );
+    expect(problem).toMatch(
+      /^platform:alerting\.onCall\.emails\[0\]: .*expected login emails of the PagerDuty users on call/,
+    );
+  });
+
+  it("refuses a sampling percentage above 100", () => {
+    const [problem] = problemsOf(() =>
+      readWith({ "platform:observability": JSON.stringify({ baselineSamplingPercent: 150 }) }),
+    );
+    expect(problem).toMatch(/^platform:observability\.baselineSamplingPercent: .*got 150$/);
+  });
+
   it("rejects an environment that does not exist", () => {
     const problems = problemsOf(() => parsePlatformSpec("dev", { environment: "dev" }));
     expect(problems[0]).toMatch(

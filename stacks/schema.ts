@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { alertingSchema, observabilitySchema } from "./observability-schema.js";
 
 /**
  * The typed platform spec: everything a stack decides, read once from Pulumi config
@@ -199,6 +200,22 @@ export const edgeSchema = z
   })
   .describe("an object { accountId, zoneId, domain, apiHost, rateLimit }");
 
+/**
+ * A release version: the build date and the commit it was built from. Never "latest": an
+ * image tag must name one build forever (repositories have immutable tags).
+ */
+export const releaseVersionPattern = /^\d{4}\.\d{2}\.\d{2}-[0-9a-f]{7,40}$/;
+
+export const releaseSchema = z
+  .object({
+    version: z
+      .string()
+      .regex(releaseVersionPattern, { error: 'not a release version (never "latest")' })
+      .describe('the release every service runs, "<yyyy.mm.dd>-<commit>", e.g. "2026.11.25-1a2b3c4"'),
+  })
+  .strict()
+  .describe("an object { version }");
+
 export const platformSpecSchema = z
   .object({
     environment: z.enum(environments).describe('the environment, one of "prod" or "staging"'),
@@ -214,6 +231,9 @@ export const platformSpecSchema = z
     search: searchSchema,
     kafka: kafkaSchema,
     edge: edgeSchema,
+    release: releaseSchema,
+    observability: observabilitySchema,
+    alerting: alertingSchema,
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -149,6 +149,8 @@ export interface AddonPlan {
   readonly needsNodes: boolean;
   /** The kube-system service account assuming its IRSA role, and the role's managed policy. */
   readonly irsa?: { readonly serviceAccount: string; readonly policyArn: string };
+  /** The add-on's configuration (JSON), e.g. enabling a feature. Default: the add-on's defaults. */
+  readonly configurationValues?: string;
 }
 
 /**
@@ -160,6 +162,8 @@ export const addons: readonly AddonPlan[] = [
     name: "vpc-cni",
     needsNodes: false,
     irsa: { serviceAccount: "aws-node", policyArn: aws.iam.ManagedPolicy.AmazonEKS_CNI_Policy },
+    // Enforce NetworkPolicies (the workload namespace denies all traffic by default).
+    configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
   },
   { name: "kube-proxy", needsNodes: false },
   { name: "coredns", needsNodes: true },

@@ -297,6 +297,7 @@ export class Cluster extends pulumi.ComponentResource {
           resolveConflictsOnCreate: "OVERWRITE",
           resolveConflictsOnUpdate: "OVERWRITE",
           ...(role ? { serviceAccountRoleArn: role.arn } : {}),
+          ...(plan.configurationValues ? { configurationValues: plan.configurationValues } : {}),
           tags: tagged(args.tags, `${name}-${plan.name}`),
         },
         { parent: this, dependsOn },

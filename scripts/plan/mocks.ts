@@ -101,6 +101,14 @@ const computed: Record<string, Computed> = {
     zoneId: "Z32O12XQLNTSW2",
   }),
   "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1, defaultVersion: 1 }),
+  "aws:ecr/repository:Repository": (name, inputs, region) => ({
+    repositoryUrl: `${awsAccountId}.dkr.ecr.${region}.amazonaws.com/${String(inputs["name"] ?? name)}`,
+    registryId: awsAccountId,
+  }),
+  "aws:s3/bucket:Bucket": (name, inputs) => ({ arn: `arn:aws:s3:::${String(inputs["bucket"] ?? name)}` }),
+  "pagerduty:index/serviceIntegration:ServiceIntegration": (name) => ({
+    integrationKey: digest(`${name}-key`, 32),
+  }),
   "aws:kms/key:Key": (name) => ({
     keyId: `${digest(name, 8)}-${digest(`${name}1`, 4)}-${digest(`${name}2`, 4)}-${digest(`${name}3`, 4)}-${digest(`${name}4`, 12)}`,
   }),
@@ -171,6 +179,15 @@ function invoke(token: string, inputs: Inputs, region: string): Record<string, u
       };
     case "aws:eks/getAddonVersion:getAddonVersion":
       return { ...inputs, id: String(inputs["addonName"]), version: `v1.0.0-eksbuild.1` };
+    case "pagerduty:index/getUser:getUser":
+      return {
+        ...inputs,
+        id: `P${digest(String(inputs["email"]), 6).toUpperCase()}`,
+        name: String(inputs["email"]),
+      };
+    case "pagerduty:index/getVendor:getVendor":
+      // PagerDuty's "Events API V2" vendor.
+      return { id: "PAM4FGS", name: "Events API V2", type: "generic_events_api_inbound_integration" };
     default:
       throw new Error(`no offline answer for provider function ${token}: add one to scripts/plan/mocks.ts`);
   }

@@ -1,0 +1,215 @@
+/**
+ * The pod of a service, decided from its registry entry: image, ports, probes, resources,
+ * a hardened security context, graceful termination, zone spread and the environment it
+ * reads its connections from. Pure, so it is tested without mocks.
+ */
+import type { RegisteredService } from "../../services/registry.js";
+import { postgresNames } from "../postgres/postgres-plan.js";
+import { redisNames } from "../redis/redis-plan.js";
+import { configMapName } from "../search/search-plan.js";
+import { invalid } from "../shared/validation.js";
+import { nameLabel } from "./network-policy-rules.js";
+
+/** The non-root user (and group) every service image runs as. */
+export const runAsUser = 10001;
+/** The label Argo Rollouts puts on each revision's pods. */
+export const revisionLabel = "rollouts-pod-template-hash";
+export const zoneKey = "topology.kubernetes.io/zone";
+export const hostKey = "kubernetes.io/hostname";
+
+export interface PodOptions {
+  /** The pinned image, `<repository>:<version>`. */
+  readonly image: string;
+  /** The release version, as OTel's `service.version`. */
+  readonly version: string;
+  /** The port serving Prometheus metrics. */
+  readonly metricsPort: number;
+  /** The OTel Collector's OTLP/gRPC endpoint. */
+  readonly otlpEndpoint: string;
+  /** Seconds the pod keeps serving after it is marked terminating, while endpoints drop it. */
+  readonly preStopSeconds: number;
+  /** Seconds the process takes to drain in-flight work after SIGTERM. */
+  readonly drainSeconds: number;
+  /** The service account the pod runs as. */
+  readonly serviceAccountName: string;
+}
+
+/** Refuses an image that is not pinned to a release: no `latest`, no tag-less image. */
+export function requirePinnedImage(image: string, propertyPath = "image"): void {
+  const tag = /:([^/:@]+)$/.exec(image)?.[1];
+  if (!image.includes("@sha256:") && (tag === undefined || tag === "latest"))
+    invalid(propertyPath, `"${image}" is not pinned: expected <repository>:<release version> or a digest`);
+}
+
+/** The grace period: longer than preStop plus the drain, with a margin for the runtime to stop. */
+export function terminationGracePeriod(preStopSeconds: number, drainSeconds: number): number {
+  return preStopSeconds + drainSeconds + 5;
+}
+
+const secretEnv = (name: string, secret: string, key: string) => ({
+  name,
+  valueFrom: { secretKeyRef: { name: secret, key } },
+});
+const configEnv = (name: string, configMap: string, key: string) => ({
+  name,
+  valueFrom: { configMapKeyRef: { name: configMap, key } },
+});
+const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+
+/**
+ * The environment, by store (see the Microservice doc comment for the contract):
+ * Postgres `POSTGRES_URL`; Redis `REDIS_URL`, `REDIS_KEY_PREFIX`; Kafka `KAFKA_BROKERS`,
+ * `KAFKA_USERNAME`, `KAFKA_PASSWORD`, `KAFKA_SASL_MECHANISM`, `KAFKA_CLIENT_ID` and, for
+ * consumers, `KAFKA_CONSUMER_GROUP`; OpenSearch `OPENSEARCH_ENDPOINT`, `AWS_REGION`.
+ */
+export function storeEnv(service: RegisteredService) {
+  const env: object[] = [];
+  if (service.stores.includes("postgres"))
+    env.push(secretEnv("POSTGRES_URL", postgresNames(service.name).secret, "url"));
+  if (service.stores.includes("redis")) {
+    const secret = redisNames(service.name).secret;
+    env.push(secretEnv("REDIS_URL", secret, "url"), secretEnv("REDIS_KEY_PREFIX", secret, "keyPrefix"));
+  }
+  if (service.topic !== undefined || service.consumedTopics.length > 0) {
+    const secret = `${service.name}-kafka`;
+    env.push(
+      secretEnv("KAFKA_BROKERS", secret, "brokers"),
+      secretEnv("KAFKA_USERNAME", secret, "username"),
+      secretEnv("KAFKA_PASSWORD", secret, "password"),
+      secretEnv("KAFKA_SASL_MECHANISM", secret, "mechanism"),
+      secretEnv("KAFKA_CLIENT_ID", secret, "clientId"),
+    );
+    if (service.consumedTopics.length > 0)
+      env.push(secretEnv("KAFKA_CONSUMER_GROUP", secret, "consumerGroup"));
+  }
+  if (service.stores.includes("opensearch")) {
+    const configMap = configMapName(service.name);
+    env.push(
+      configEnv("OPENSEARCH_ENDPOINT", configMap, "endpoint"),
+      configEnv("AWS_REGION", configMap, "region"),
+    );
+  }
+  return env;
+}
+
+/** The process's own settings and its OpenTelemetry resource. */
+export function runtimeEnv(service: RegisteredService, options: PodOptions) {
+  return [
+    { name: "PORT", value: String(service.port) },
+    { name: "METRICS_PORT", value: String(options.metricsPort) },
+    { name: "SHUTDOWN_DRAIN_SECONDS", value: String(options.drainSeconds) },
+    fieldEnv("POD_NAME", "metadata.name"),
+    fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+    fieldEnv("NODE_NAME", "spec.nodeName"),
+    // The revision under test: request metrics carry it as their `version` label.
+    fieldEnv("SERVICE_REVISION", `metadata.labels['${revisionLabel}']`),
+    { name: "OTEL_SERVICE_NAME", value: service.name },
+    { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: options.otlpEndpoint },
+    { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
+    {
+      // The zone is a node label the downward API cannot read (Kubernetes 1.33): the
+      // collector's k8sattributes processor adds it from k8s.node.name.
+      name: "OTEL_RESOURCE_ATTRIBUTES",
+      value: [
+        `service.version=${options.version}`,
+        "service.namespace=platform",
+        "k8s.pod.name=$(POD_NAME)",
+        "k8s.namespace.name=$(POD_NAMESPACE)",
+        "k8s.node.name=$(NODE_NAME)",
+        "platform.revision=$(SERVICE_REVISION)",
+      ].join(","),
+    },
+  ];
+}
+
+/** Readiness, liveness and startup probes: gRPC health for gRPC services, /readyz and /healthz for HTTP. */
+export function probes(service: RegisteredService) {
+  const check = (path: string) =>
+    service.protocol === "grpc" ? { grpc: { port: service.port } } : { httpGet: { path, port: "http" } };
+  return {
+    readinessProbe: { ...check("/readyz"), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+    livenessProbe: { ...check("/healthz"), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+    startupProbe: { ...check("/healthz"), periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30 },
+  };
+}
+
+/** The restricted-profile security context of the container. */
+export const containerSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser,
+  runAsGroup: runAsUser,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+} as const;
+
+/**
+ * Spread: at most one pod difference between zones (hard: a zone's loss must leave pods
+ * elsewhere) and between nodes (soft), counted per revision so a canary spreads too;
+ * plus a preference for another zone than the service's other pods.
+ */
+export function placement(service: string) {
+  const selector = { matchLabels: { [nameLabel]: service } };
+  const spread = (topologyKey: string, whenUnsatisfiable: string) => ({
+    maxSkew: 1,
+    topologyKey,
+    whenUnsatisfiable,
+    labelSelector: selector,
+    matchLabelKeys: [revisionLabel],
+  });
+  return {
+    topologySpreadConstraints: [spread(zoneKey, "DoNotSchedule"), spread(hostKey, "ScheduleAnyway")],
+    affinity: {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 100, podAffinityTerm: { topologyKey: zoneKey, labelSelector: selector } },
+        ],
+      },
+    },
+  };
+}
+
+/** The pod template's `spec`. */
+export function podSpec(service: RegisteredService, options: PodOptions) {
+  requirePinnedImage(options.image);
+  const portName = service.protocol === "grpc" ? "grpc" : "http";
+  return {
+    serviceAccountName: options.serviceAccountName,
+    // No Kubernetes API token: no service calls the API server. IRSA needs none either, its
+    // webhook projects its own STS-audience token.
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser,
+      runAsGroup: runAsUser,
+      fsGroup: runAsUser,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    terminationGracePeriodSeconds: terminationGracePeriod(options.preStopSeconds, options.drainSeconds),
+    ...placement(service.name),
+    containers: [
+      {
+        name: service.name,
+        image: options.image,
+        imagePullPolicy: "IfNotPresent",
+        ports: [
+          { name: portName, containerPort: service.port, protocol: "TCP" },
+          { name: "metrics", containerPort: options.metricsPort, protocol: "TCP" },
+        ],
+        env: [...runtimeEnv(service, options), ...storeEnv(service)],
+        resources: {
+          requests: { cpu: service.resources.cpu, memory: service.resources.memory },
+          limits: { cpu: service.resources.cpuLimit, memory: service.resources.memoryLimit },
+        },
+        ...probes(service),
+        // Keep serving while endpoints and load balancers drop the pod, then SIGTERM drains.
+        lifecycle: { preStop: { sleep: { seconds: options.preStopSeconds } } },
+        securityContext: containerSecurityContext,
+        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+      },
+    ],
+    volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } }],
+  };
+}

@@ -1,0 +1,130 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the collector's own ${env:NAME} syntax, expected verbatim
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { latencyObjective } from "../../services/runtime/telemetry-schema.js";
+import { endpoints, observabilityNamespace } from "./backends.js";
+import {
+  agentConfig,
+  agentEnv,
+  type CollectorConfig,
+  type CollectorPipelineArgs,
+  gatewayConfig,
+  podEnv,
+  renderCollectorConfig,
+} from "./collector-config.js";
+
+const e = endpoints(observabilityNamespace);
+const args: CollectorPipelineArgs = {
+  gatewayService: e.gatewayService,
+  metricsPushUrl: e.metricsPush,
+  logsOtlpUrl: e.logsOtlp,
+  tracesOtlpEndpoint: e.tracesOtlp,
+  baselineSamplingPercent: 7,
+  slowTraceMs: 200,
+};
+const agent = agentConfig(args);
+const gateway = gatewayConfig(args);
+const signals = ["traces", "metrics", "logs"] as const;
+
+/** Component ids a pipeline section references must be defined in that section. */
+function undefinedReferences(config: CollectorConfig): string[] {
+  const missing: string[] = [];
+  for (const signal of signals) {
+    const pipeline = config.service.pipelines[signal];
+    for (const [kind, ids] of [
+      ["receivers", pipeline.receivers],
+      ["processors", pipeline.processors],
+      ["exporters", pipeline.exporters],
+    ] as const) {
+      for (const id of ids) if (!(id in config[kind])) missing.push(`${signal}: ${kind}.${id}`);
+    }
+  }
+  return missing;
+}
+
+describe("the collector configurations", () => {
+  it.each([
+    ["agent", agent],
+    ["gateway", gateway],
+  ])("%s: every pipeline references only defined components", (_tier, config) => {
+    expect(undefinedReferences(config)).toEqual([]);
+  });
+
+  it.each([
+    ["agent", agent],
+    ["gateway", gateway],
+  ])("%s: memory_limiter runs first and batch last in every pipeline", (_tier, config) => {
+    for (const signal of signals) {
+      const processors = config.service.pipelines[signal].processors;
+      expect(processors[0], signal).toBe("memory_limiter");
+      expect(processors.at(-1), signal).toBe("batch");
+    }
+  });
+
+  it("receives OTLP on gRPC 4317 and HTTP 4318, bound to the pod's IP", () => {
+    expect(agent.receivers.otlp?.protocols).toEqual({
+      grpc: { endpoint: "${env:MY_POD_IP}:4317" },
+      http: { endpoint: "${env:MY_POD_IP}:4318" },
+    });
+  });
+
+  it("routes spans by trace id to the gateway replicas, so tail sampling sees whole traces", () => {
+    expect(agent.service.pipelines.traces.exporters).toEqual(["load_balancing/gateway"]);
+    expect(agent.exporters["load_balancing/gateway"]).toMatchObject({
+      routing_key: "traceID",
+      resolver: { k8s: { service: "otel-gateway.observability", ports: [4317] } },
+    });
+  });
+
+  it("enriches every signal on the agent with Kubernetes metadata looked up on its own node", () => {
+    for (const signal of signals)
+      expect(agent.service.pipelines[signal].processors).toEqual(
+        expect.arrayContaining(["k8s_attributes", "resource_detection"]),
+      );
+    expect(agent.processors.k8s_attributes).toMatchObject({
+      passthrough: false,
+      filter: { node_from_env_var: podEnv.nodeName },
+    });
+    expect(agentEnv({}).map((v) => v.name)).toEqual(
+      expect.arrayContaining([podEnv.nodeName, podEnv.serviceAccountDir]),
+    );
+  });
+
+  it("keeps errors, traces slower than the latency objective, and the configured baseline", () => {
+    expect(gateway.service.pipelines.traces.processors).toContain("tail_sampling");
+    expect(
+      gatewayConfig({ ...args, slowTraceMs: latencyObjective.p99Seconds * 1000 }).processors.tail_sampling
+        ?.policies,
+    ).toEqual([
+      { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
+      { name: "slower-than-200ms", type: "latency", latency: { threshold_ms: 200 } },
+      { name: "baseline", type: "probabilistic", probabilistic: { sampling_percentage: 7 } },
+    ]);
+  });
+
+  it("exports metrics to Mimir, logs to Loki's OTLP endpoint and traces to Tempo", () => {
+    expect(gateway.exporters).toMatchObject({
+      "prometheus_remote_write/mimir": {
+        endpoint: "http://mimir-distributor.observability.svc:8080/api/v1/push",
+      },
+      "otlp_http/loki": { endpoint: "http://loki-gateway.observability.svc/otlp" },
+      "otlp_grpc/tempo": { endpoint: "tempo-distributor.observability.svc:4317" },
+    });
+    expect(gateway.service.pipelines.metrics.exporters).toEqual(["prometheus_remote_write/mimir"]);
+    expect(gateway.service.pipelines.logs.exporters).toEqual(["otlp_http/loki"]);
+    expect(gateway.service.pipelines.traces.exporters).toEqual(["otlp_grpc/tempo"]);
+  });
+
+  it("scrapes cAdvisor of its own node and kube-state-metrics only where its pod runs", () => {
+    const jobs = agent.receivers.prometheus?.config.scrape_configs ?? [];
+    expect(jobs.map((j) => j.job_name)).toEqual(["cadvisor", "kube-state-metrics"]);
+    expect(jobs[0]?.metrics_path).toBe("/api/v1/nodes/${env:K8S_NODE_NAME}/proxy/metrics/cadvisor");
+    expect(jobs[1]?.kubernetes_sd_configs?.[0]?.selectors).toEqual([
+      { role: "pod", field: "spec.nodeName=${env:K8S_NODE_NAME}" },
+    ]);
+  });
+
+  it("renders YAML that reads back to the same object", () => {
+    expect(parse(renderCollectorConfig(gateway))).toEqual(JSON.parse(JSON.stringify(gateway)));
+  });
+});

@@ -1,0 +1,273 @@
+/**
+ * The OpenTelemetry Collector configurations of the two tiers, built as typed objects and
+ * rendered to YAML for the Helm chart. Component type names are the canonical ones of
+ * collector-contrib 0.158.0 (`k8s_attributes`, `resource_detection`, `otlp_grpc`,
+ * `otlp_http`, `prometheus_remote_write`, `load_balancing`); the real collector validates
+ * both configs in `collector-config.otelcol.test.ts`.
+ *
+ * - agent (DaemonSet): receives OTLP from the pods of its node (the Service routes
+ *   node-locally), adds Kubernetes metadata, scrapes its node's cAdvisor and, on the node
+ *   that runs it, kube-state-metrics; sends spans to the gateway replica that owns their
+ *   trace id (so tail sampling sees whole traces), metrics and logs to any gateway replica.
+ * - gateway (Deployment): tail-samples traces and exports to Mimir, Loki and Tempo.
+ */
+import { stringify } from "yaml";
+import type {
+  CollectorConfig,
+  Delivery,
+  MemoryLimiter,
+  OtlpReceiver,
+  Pipeline,
+  PrometheusScrapeConfig,
+  Signal,
+  TailSamplingPolicy,
+} from "./collector-types.js";
+
+export type * from "./collector-types.js";
+
+export interface CollectorPipelineArgs {
+  /** The gateway's Service, `<name>.<namespace>`, that agents send to. */
+  readonly gatewayService: string;
+  /** Mimir's remote-write URL, e.g. `http://mimir-distributor.observability.svc:8080/api/v1/push`. */
+  readonly metricsPushUrl: string;
+  /** Loki's OTLP base URL (the exporter appends `/v1/logs`), e.g. `http://loki-gateway.observability.svc/otlp`. */
+  readonly logsOtlpUrl: string;
+  /** Tempo's OTLP/gRPC `host:port`, e.g. `tempo-distributor.observability.svc:4317`. */
+  readonly tracesOtlpEndpoint: string;
+  /** Traces kept whatever they look like, in percent (errors and slow traces are always kept). */
+  readonly baselineSamplingPercent: number;
+  /** A trace slower than this is always kept, in milliseconds (the latency objective). */
+  readonly slowTraceMs: number;
+}
+
+/** Ports the collectors listen on. */
+export const otlpGrpcPort = 4317;
+export const otlpHttpPort = 4318;
+export const healthCheckPort = 13133;
+export const internalMetricsPort = 8888;
+
+/**
+ * What a collector learns from its pod's environment (the rendered config is the same on
+ * every pod): the pod IP the chart puts in MY_POD_IP (listeners bind to it, not to
+ * 0.0.0.0), and for the agent its node and service-account folder (see `agentEnv`).
+ */
+export const podEnv = {
+  podIp: "MY_POD_IP",
+  nodeName: "K8S_NODE_NAME",
+  serviceAccountDir: "SERVICE_ACCOUNT_DIR",
+} as const;
+const env = (name: string) => `\${env:${name}}`;
+const podIp = env(podEnv.podIp);
+
+const extensions = { health_check: { endpoint: `${podIp}:${healthCheckPort}` } } as const;
+const memoryLimiter: MemoryLimiter = {
+  check_interval: "1s",
+  limit_percentage: 80,
+  spike_limit_percentage: 25,
+};
+const delivery: Delivery = {
+  sending_queue: { enabled: true, queue_size: 5000 },
+  retry_on_failure: { enabled: true, max_elapsed_time: "300s" },
+};
+const otlpReceiver: OtlpReceiver = {
+  protocols: {
+    grpc: { endpoint: `${podIp}:${otlpGrpcPort}` },
+    http: { endpoint: `${podIp}:${otlpHttpPort}` },
+  },
+};
+
+function service(pipelines: Record<Signal, Pipeline>): CollectorConfig["service"] {
+  return {
+    extensions: ["health_check"],
+    telemetry: {
+      metrics: {
+        level: "basic",
+        readers: [{ pull: { exporter: { prometheus: { host: podIp, port: internalMetricsPort } } } }],
+      },
+    },
+    pipelines,
+  };
+}
+
+/**
+ * What the agent scrapes on its own node: cAdvisor through the API server's node proxy
+ * (TLS verified against the cluster CA; kubelet serving certificates are self-signed), and
+ * kube-state-metrics when its pod runs here, so exactly one agent scrapes it.
+ */
+export function nodeScrapeConfigs(): PrometheusScrapeConfig[] {
+  const node = env(podEnv.nodeName);
+  const serviceAccountDir = env(podEnv.serviceAccountDir);
+  return [
+    {
+      job_name: "cadvisor",
+      scheme: "https",
+      metrics_path: `/api/v1/nodes/${node}/proxy/metrics/cadvisor`,
+      authorization: { credentials_file: `${serviceAccountDir}/token` },
+      tls_config: { ca_file: `${serviceAccountDir}/ca.crt` },
+      static_configs: [{ targets: ["kubernetes.default.svc:443"] }],
+      metric_relabel_configs: [
+        { source_labels: ["__name__"], regex: "container_cpu_usage_seconds_total", action: "keep" },
+      ],
+    },
+    {
+      job_name: "kube-state-metrics",
+      kubernetes_sd_configs: [{ role: "pod", selectors: [{ role: "pod", field: `spec.nodeName=${node}` }] }],
+      relabel_configs: [
+        {
+          source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_name"],
+          regex: "kube-state-metrics",
+          action: "keep",
+        },
+        { source_labels: ["__meta_kubernetes_pod_container_port_name"], regex: "http", action: "keep" },
+      ],
+    },
+  ];
+}
+
+/** An environment variable of the collector container, as the chart's `extraEnvs` takes it. */
+export interface EnvVar {
+  readonly name: string;
+  readonly value?: string;
+  readonly valueFrom?: { readonly fieldRef: { readonly fieldPath: string } };
+}
+
+/**
+ * The agent pod's environment: its node (downward API), the service-account folder the
+ * kubelet mounts, and the resource attributes `resource_detection` adds to all telemetry.
+ */
+export function agentEnv(resourceAttributes: Readonly<Record<string, string>>): EnvVar[] {
+  return [
+    { name: podEnv.nodeName, valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+    { name: podEnv.serviceAccountDir, value: "/var/run/secrets/kubernetes.io/serviceaccount" },
+    {
+      name: "OTEL_RESOURCE_ATTRIBUTES",
+      value: Object.entries(resourceAttributes)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(","),
+    },
+  ];
+}
+
+/** The node-local tier every pod sends OTLP to. */
+export function agentConfig(args: CollectorPipelineArgs): CollectorConfig {
+  const common = ["memory_limiter", "k8s_attributes", "resource_detection"];
+  return {
+    extensions,
+    receivers: { otlp: otlpReceiver, prometheus: { config: { scrape_configs: nodeScrapeConfigs() } } },
+    processors: {
+      memory_limiter: memoryLimiter,
+      k8s_attributes: {
+        // Passthrough false: the agent looks pods up in the API (only those of its node).
+        passthrough: false,
+        auth_type: "serviceAccount",
+        filter: { node_from_env_var: podEnv.nodeName },
+        extract: {
+          metadata: [
+            "k8s.namespace.name",
+            "k8s.pod.name",
+            "k8s.pod.uid",
+            "k8s.node.name",
+            "k8s.replicaset.name",
+          ],
+        },
+        pod_association: [
+          { sources: [{ from: "resource_attribute", name: "k8s.pod.ip" }] },
+          { sources: [{ from: "resource_attribute", name: "k8s.pod.uid" }] },
+          { sources: [{ from: "connection" }] },
+        ],
+      },
+      // `env` reads OTEL_RESOURCE_ATTRIBUTES (cluster, region, environment: see agentEnv);
+      // pods cannot reach IMDS (hop limit 1), so no cloud detector.
+      resource_detection: { detectors: ["env"], timeout: "2s", override: false },
+      batch: { timeout: "1s", send_batch_size: 2048, send_batch_max_size: 4096 },
+    },
+    exporters: {
+      "load_balancing/gateway": {
+        routing_key: "traceID",
+        protocol: { otlp: { tls: { insecure: true } } },
+        resolver: { k8s: { service: args.gatewayService, ports: [otlpGrpcPort] } },
+      },
+      "otlp_grpc/gateway": {
+        endpoint: `${args.gatewayService}.svc:${otlpGrpcPort}`,
+        tls: { insecure: true },
+        ...delivery,
+      },
+    },
+    service: service({
+      traces: {
+        receivers: ["otlp"],
+        processors: [...common, "batch"],
+        exporters: ["load_balancing/gateway"],
+      },
+      metrics: {
+        receivers: ["otlp", "prometheus"],
+        processors: [...common, "batch"],
+        exporters: ["otlp_grpc/gateway"],
+      },
+      logs: { receivers: ["otlp"], processors: [...common, "batch"], exporters: ["otlp_grpc/gateway"] },
+    }),
+  };
+}
+
+/** Keep every error, every slow trace, and a baseline share of the rest (policies are ORed). */
+export function samplingPolicies(args: CollectorPipelineArgs): TailSamplingPolicy[] {
+  return [
+    { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
+    {
+      name: `slower-than-${args.slowTraceMs}ms`,
+      type: "latency",
+      latency: { threshold_ms: args.slowTraceMs },
+    },
+    {
+      name: "baseline",
+      type: "probabilistic",
+      probabilistic: { sampling_percentage: args.baselineSamplingPercent },
+    },
+  ];
+}
+
+/** The central tier: tail sampling and the exports to the backends. */
+export function gatewayConfig(args: CollectorPipelineArgs): CollectorConfig {
+  return {
+    extensions,
+    receivers: { otlp: otlpReceiver },
+    processors: {
+      memory_limiter: memoryLimiter,
+      tail_sampling: {
+        decision_wait: "10s",
+        num_traces: 200_000,
+        expected_new_traces_per_sec: 2_000,
+        policies: samplingPolicies(args),
+      },
+      batch: { timeout: "5s", send_batch_size: 8192, send_batch_max_size: 16384 },
+    },
+    exporters: {
+      "otlp_grpc/tempo": { endpoint: args.tracesOtlpEndpoint, tls: { insecure: true }, ...delivery },
+      "otlp_http/loki": { endpoint: args.logsOtlpUrl, ...delivery },
+      "prometheus_remote_write/mimir": {
+        endpoint: args.metricsPushUrl,
+        resource_to_telemetry_conversion: { enabled: false },
+        retry_on_failure: delivery.retry_on_failure,
+      },
+    },
+    service: service({
+      // Batch after tail sampling: the sampler needs spans as they arrive.
+      traces: {
+        receivers: ["otlp"],
+        processors: ["memory_limiter", "tail_sampling", "batch"],
+        exporters: ["otlp_grpc/tempo"],
+      },
+      metrics: {
+        receivers: ["otlp"],
+        processors: ["memory_limiter", "batch"],
+        exporters: ["prometheus_remote_write/mimir"],
+      },
+      logs: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlp_http/loki"] },
+    }),
+  };
+}
+
+/** The YAML the collector reads. */
+export function renderCollectorConfig(config: CollectorConfig): string {
+  return stringify(config, { lineWidth: 0 });
+}

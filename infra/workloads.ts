@@ -1,0 +1,108 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { Addons } from "../components/addons/addons.js";
+import type { Cluster } from "../components/cluster/cluster.js";
+import type { Edge } from "../components/edge/edge.js";
+import { ImageRegistry } from "../components/microservice/image-registry.js";
+import { Microservice } from "../components/microservice/microservice.js";
+import { NamespaceBaseline } from "../components/microservice/namespace-baseline.js";
+import { planSubnets } from "../components/network/subnet-plan.js";
+import type { Search } from "../components/search/search.js";
+import type { RegisteredService } from "../services/registry.js";
+import { clusterName, commonTags, namePrefix } from "../stacks/naming.js";
+import type { PlatformSpec } from "../stacks/schema.js";
+
+/** The components the workloads run on and connect to. */
+export interface WorkloadsArgs {
+  readonly spec: PlatformSpec;
+  readonly services: readonly RegisteredService[];
+  readonly cluster: Cluster;
+  readonly edge: Edge;
+  /** OpenSearch: the IRSA role of the service that uses it. */
+  readonly search: Search;
+  /** The data store components, whose Secrets and ConfigMaps services read at start. */
+  readonly stores: {
+    readonly postgres: pulumi.Resource;
+    readonly redis: pulumi.Resource;
+    readonly search: pulumi.Resource;
+    readonly kafka: pulumi.Resource;
+  };
+}
+
+/** The one public HTTP service: the gateway, behind the ingress. */
+export function publicHttpService(services: readonly RegisteredService[]): RegisteredService {
+  const candidates = services.filter((s) => s.public && s.protocol === "http");
+  if (candidates.length !== 1)
+    throw new Error(
+      `expected exactly one public HTTP service behind the ingress, got ${candidates.map((s) => s.name).join(", ") || "none"}`,
+    );
+  return candidates[0]!;
+}
+
+/**
+ * Declares the cluster add-ons, the image repositories, the namespace's default-deny policy
+ * and one Microservice per registered service.
+ */
+export function declareWorkloads(args: WorkloadsArgs) {
+  const { spec, services, cluster, edge } = args;
+  const prefix = namePrefix(spec);
+  const tags = commonTags(spec);
+  const gateway = publicHttpService(services);
+
+  const addons = new Addons(`${prefix}-addons`, {
+    clusterName: clusterName(spec),
+    region: spec.region,
+    kubernetesVersion: spec.cluster.kubernetesVersion,
+    vpcId: cluster.vpcId,
+    vpcCidr: spec.network.cidr,
+    provider: cluster.provider,
+    issuer: cluster,
+    clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+    edge: {
+      targetGroupArn: edge.targetGroup.arn,
+      originSecurityGroupId: edge.originSecurityGroup.id,
+      originCertificate: edge.originCertificate,
+      originPrivateKey: edge.originPrivateKey,
+      apiHost: spec.edge.apiHost,
+    },
+    gateway: { name: gateway.name, port: gateway.port, namespace: cluster.namespace },
+    tags,
+  });
+  const registry = new ImageRegistry(`${prefix}-images`, {
+    prefix,
+    services: services.map((s) => s.name),
+    tags,
+  });
+  const baseline = new NamespaceBaseline(`${prefix}-workloads`, {
+    provider: cluster.provider,
+    namespace: cluster.namespace,
+  });
+
+  // The same layout the Network component builds its subnets from, as plain CIDRs.
+  const layout = planSubnets(spec.network.cidr, spec.network.zones);
+  const networks = { isolatedCidrs: layout.map((z) => z.isolated), kafkaCidrs: layout.map((z) => z.private) };
+  const microservices = services.map((service) => {
+    const stores = [
+      ...(service.stores.includes("postgres") ? [args.stores.postgres] : []),
+      ...(service.stores.includes("redis") ? [args.stores.redis] : []),
+      ...(service.stores.includes("opensearch") ? [args.stores.search] : []),
+      ...(service.topic !== undefined || service.consumedTopics.length > 0 ? [args.stores.kafka] : []),
+    ];
+    const roleArn = args.search.serviceRoleArns[service.name];
+    return new Microservice(
+      `${prefix}-${service.name}`,
+      {
+        service,
+        services,
+        provider: cluster.provider,
+        namespace: cluster.namespace,
+        repositoryUrl: registry.repositories[service.name]!.repositoryUrl,
+        version: spec.release.version,
+        networks,
+        controllers: { rollouts: addons.releases.argoRollouts, keda: addons.releases.keda },
+        ...(roleArn !== undefined ? { roleArn } : {}),
+      },
+      { dependsOn: [baseline, ...stores] },
+    );
+  });
+  return { addons, registry, baseline, microservices };
+}
