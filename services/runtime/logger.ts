@@ -2,8 +2,8 @@ import { Writable } from "node:stream";
 import { context, logs, type SeverityNumber, trace } from "@opentelemetry/api";
 import { type Logger, pino } from "pino";
 
-/** pino's numeric levels to OpenTelemetry severities (trace 1 ... fatal 21). */
-const severities: Record<number, SeverityNumber> = { 10: 1, 20: 5, 30: 9, 40: 13, 50: 17, 60: 21 };
+/** pino's levels to OpenTelemetry severities (trace 1 ... fatal 21). */
+const severities: Record<string, SeverityNumber> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
 
 /**
  * Copies each log line to the OpenTelemetry logs pipeline. pino writes synchronously from
@@ -21,8 +21,8 @@ function openTelemetryLogs(service: string): Writable {
       } = JSON.parse(line.toString()) as Record<string, unknown>;
       otel.emit({
         body: String(msg ?? ""),
-        severityNumber: severities[Number(level)] ?? 9,
-        severityText: pino.levels.labels[Number(level)],
+        severityNumber: severities[String(level)] ?? 9,
+        severityText: String(level),
         attributes: Object.fromEntries(
           Object.entries(attributes).map(([k, v]) => [
             k,
@@ -52,6 +52,7 @@ export function createLogger(service: string, options: LoggerOptions = {}): Logg
     level: options.level ?? process.env["LOG_LEVEL"] ?? "info",
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
     // Never log these, wherever they appear in a logged object.
     redact: {
       paths: [

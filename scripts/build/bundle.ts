@@ -1,0 +1,72 @@
+import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { build } from "esbuild";
+
+/**
+ * Packages that cannot live inside a bundle: native addons (.node files) and optional
+ * native drivers. The image installs them beside the bundle; locally they resolve from
+ * the repository's node_modules.
+ */
+export const externalPackages = ["@node-rs/argon2", "pg-native"] as const;
+
+/**
+ * Protobuf files grpc-js's health and reflection libraries read at run time, relative to
+ * their own module. In a bundle that module is the bundle, so they must sit at
+ * `<bundle dir>/../../proto/...`: the layout below keeps that true locally and in the image.
+ */
+const runtimeProtos = [
+  ["grpc-health-check/proto/health/v1/health.proto", "health/v1/health.proto"],
+  ["@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto", "grpc/reflection/v1/reflection.proto"],
+  ["@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto", "grpc/reflection/v1alpha/reflection.proto"],
+] as const;
+
+/** ESM bundles still meet CommonJS dependencies that expect these. */
+const banner = [
+  'import { createRequire as __createRequire } from "node:module";',
+  'import { dirname as __pathDirname } from "node:path";',
+  'import { fileURLToPath as __fileURLToPath } from "node:url";',
+  "const require = __createRequire(import.meta.url);",
+  "const __filename = __fileURLToPath(import.meta.url);",
+  "const __dirname = __pathDirname(__filename);",
+].join("\n");
+
+export interface BundleResult {
+  readonly service: string;
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/**
+ * Bundles one service into `dist/services/<name>/main.mjs` with its SQL migrations beside
+ * it. One file of JavaScript per service; Node 24; source maps for readable stack traces.
+ */
+export async function bundleService(root: string, service: string, outDir = join(root, "dist")): Promise<BundleResult> {
+  const entry = join(root, "services", service, "main.ts");
+  if (!existsSync(entry)) throw new Error(`services/${service}/main.ts does not exist: nothing to bundle`);
+  const target = join(outDir, "services", service);
+  rmSync(target, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: [entry],
+    outfile: join(target, "main.mjs"),
+    bundle: true,
+    platform: "node",
+    target: "node24",
+    format: "esm",
+    sourcemap: true,
+    minifySyntax: true,
+    legalComments: "none",
+    external: [...externalPackages],
+    banner: { js: banner },
+    metafile: true,
+    logLevel: "warning",
+  });
+  const migrations = join(root, "services", service, "migrations");
+  if (existsSync(migrations)) cpSync(migrations, join(target, "migrations"), { recursive: true });
+  for (const [source, destination] of runtimeProtos) {
+    const to = join(outDir, "proto", destination);
+    mkdirSync(dirname(to), { recursive: true });
+    cpSync(join(root, "node_modules", source), to);
+  }
+  const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
+  return { service, file: join(target, "main.mjs"), bytes };
+}
