@@ -18,5 +18,7 @@ if (unknown.length > 0) {
 for (const service of requested.length > 0 ? requested : runnable) {
   const started = performance.now();
   const result = await bundleService(root, service);
-  console.log(`${service}: ${result.file} (${(result.bytes / 1024).toFixed(0)} KiB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `${service}: ${result.file} (${(result.bytes / 1024).toFixed(0)} KiB) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }

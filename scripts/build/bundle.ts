@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { build } from "esbuild";
 
@@ -17,7 +17,10 @@ export const externalPackages = ["@node-rs/argon2", "pg-native"] as const;
 const runtimeProtos = [
   ["grpc-health-check/proto/health/v1/health.proto", "health/v1/health.proto"],
   ["@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto", "grpc/reflection/v1/reflection.proto"],
-  ["@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto", "grpc/reflection/v1alpha/reflection.proto"],
+  [
+    "@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto",
+    "grpc/reflection/v1alpha/reflection.proto",
+  ],
 ] as const;
 
 /** ESM bundles still meet CommonJS dependencies that expect these. */
@@ -30,6 +33,37 @@ const banner = [
   "const __dirname = __pathDirname(__filename);",
 ].join("\n");
 
+/**
+ * An installed package and every installed package it depends on (optional ones only
+ * where present: native addons ship one optional package per platform).
+ */
+export function installedClosure(root: string, name: string, seen = new Set<string>()): Set<string> {
+  const manifest = join(root, "node_modules", name, "package.json");
+  if (seen.has(name) || !existsSync(manifest)) return seen;
+  seen.add(name);
+  const pkg = JSON.parse(readFileSync(manifest, "utf8")) as {
+    dependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+  };
+  for (const dependency of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+    installedClosure(root, dependency, seen);
+  }
+  return seen;
+}
+
+/** Copies the external packages, with what they need on this platform, to `<outDir>/node_modules`. */
+export function copyExternals(root: string, outDir: string): string[] {
+  const packages = new Set<string>();
+  for (const name of externalPackages) installedClosure(root, name, packages);
+  for (const name of packages) {
+    cpSync(join(root, "node_modules", name), join(outDir, "node_modules", name), {
+      recursive: true,
+      dereference: true,
+    });
+  }
+  return [...packages].sort();
+}
+
 export interface BundleResult {
   readonly service: string;
   readonly file: string;
@@ -40,7 +74,11 @@ export interface BundleResult {
  * Bundles one service into `dist/services/<name>/main.mjs` with its SQL migrations beside
  * it. One file of JavaScript per service; Node 24; source maps for readable stack traces.
  */
-export async function bundleService(root: string, service: string, outDir = join(root, "dist")): Promise<BundleResult> {
+export async function bundleService(
+  root: string,
+  service: string,
+  outDir = join(root, "dist"),
+): Promise<BundleResult> {
   const entry = join(root, "services", service, "main.ts");
   if (!existsSync(entry)) throw new Error(`services/${service}/main.ts does not exist: nothing to bundle`);
   const target = join(outDir, "services", service);
@@ -67,6 +105,7 @@ export async function bundleService(root: string, service: string, outDir = join
     mkdirSync(dirname(to), { recursive: true });
     cpSync(join(root, "node_modules", source), to);
   }
+  copyExternals(root, outDir);
   const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
   return { service, file: join(target, "main.mjs"), bytes };
 }

@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1.7
+# One image recipe for every service:  docker build --build-arg SERVICE=catalog -t catalog .
+# Stage 1 bundles the service with esbuild (npm run build); stage 2 is a distroless Node 24
+# runtime holding only what `dist/` has for it: the bundle and its migrations, the protos
+# grpc-js reads at run time, and the native packages a bundle cannot contain.
+
+ARG NODE_VERSION=24.21.0
+
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+ARG SERVICE
+RUN test -n "${SERVICE}" || (echo "pass --build-arg SERVICE=<name>" >&2 && exit 1)
+RUN npm run build -- "${SERVICE}" \
+ && mkdir -p /out/app/services \
+ && cp -r "dist/services/${SERVICE}" /out/app/services/current \
+ && cp -r dist/proto dist/node_modules /out/app/
+
+FROM gcr.io/distroless/nodejs24-debian12:nonroot AS runtime
+WORKDIR /app
+COPY --from=build /out/app /app
+# The non-root uid the pod's securityContext runs as. Nothing is written at run time: the
+# pod mounts the root filesystem read-only with an emptyDir on /tmp.
+USER 10001:10001
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    NODE_OPTIONS=--enable-source-maps
+ENTRYPOINT ["/nodejs/bin/node", "/app/services/current/main.mjs"]

@@ -1,0 +1,56 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bundleService } from "./bundle.js";
+
+const root = resolve(import.meta.dirname, "../..");
+
+describe("bundleService", () => {
+  const out = mkdtempSync(join(tmpdir(), "bundle-"));
+  const built = bundleService(root, "catalog", out);
+
+  it("writes one ESM file with its migrations beside it", async () => {
+    const { file } = await built;
+    expect(file).toBe(join(out, "services/catalog/main.mjs"));
+    expect(readFileSync(file, "utf8")).toMatch(/^import \{ createRequire as __createRequire \}/);
+    expect(existsSync(join(dirname(file), "migrations/001.do.products.sql"))).toBe(true);
+  });
+
+  it("puts the protos grpc-js loads where its modules look: <bundle dir>/../../proto", async () => {
+    const { file } = await built;
+    const protoRoot = join(dirname(file), "../../proto");
+    expect(existsSync(join(protoRoot, "health/v1/health.proto"))).toBe(true);
+    expect(existsSync(join(protoRoot, "grpc/reflection/v1/reflection.proto"))).toBe(true);
+  });
+
+  it("ships the native packages it leaves out of the bundle, with this platform's binary", async () => {
+    await built;
+    expect(existsSync(join(out, "node_modules/@node-rs/argon2/package.json"))).toBe(true);
+    expect(
+      existsSync(join(out, `node_modules/@node-rs/argon2-${process.platform}-${process.arch}-gnu`)),
+    ).toBe(true);
+  });
+
+  it("refuses a service without an entry point", async () => {
+    await expect(bundleService(root, "nowhere", out)).rejects.toThrow(
+      /services\/nowhere\/main.ts does not exist/,
+    );
+  });
+});
+
+describe("the Dockerfile", () => {
+  const dockerfile = readFileSync(join(root, "Dockerfile"), "utf8");
+
+  it("copies exactly the layout the bundler writes", () => {
+    expect(dockerfile).toContain('cp -r "dist/services/${SERVICE}" /out/app/services/current');
+    expect(dockerfile).toContain("cp -r dist/proto dist/node_modules /out/app/");
+    expect(dockerfile).toContain('ENTRYPOINT ["/nodejs/bin/node", "/app/services/current/main.mjs"]');
+  });
+
+  it("runs Node 24 as the pods' non-root user", () => {
+    expect(dockerfile).toMatch(/ARG NODE_VERSION=24\./);
+    expect(dockerfile).toMatch(/FROM gcr\.io\/distroless\/nodejs24-debian12:nonroot/);
+    expect(dockerfile).toMatch(/^USER 10001:10001$/m);
+  });
+});
