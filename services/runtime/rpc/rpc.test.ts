@@ -35,6 +35,7 @@ beforeAll(async () => {
           await sleep(200, undefined, { signal: call.signal }).catch(() => undefined);
         if (request.id === "missing") throw notFound("product missing");
         if (request.id === "bad") throw invalidArgument("id is malformed", { id: "not a UUID" });
+        if (request.id === "accented") throw invalidArgument("id is malformed", { id: "pas un UUID « … »" });
         if (request.id === "boom") throw new Error("database password is hunter2");
         return { product: product(request.id) };
       },
@@ -75,6 +76,13 @@ describe("the gRPC transport", () => {
       details: { id: "not a UUID" },
     });
     await expect(client.getProduct({ id: "missing" })).rejects.toMatchObject({ code: Status.NOT_FOUND });
+  });
+
+  it("carries field details that are not ASCII (gRPC metadata is)", async () => {
+    await expect(client.getProduct({ id: "accented" })).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      details: { id: "pas un UUID « … »" },
+    });
   });
 
   it("reports an unexpected error as INTERNAL without leaking its message", async () => {

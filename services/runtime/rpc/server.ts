@@ -44,11 +44,18 @@ const metadataGetter = {
   get: (carrier: grpc.Metadata, key: string) => carrier.get(key).map(String),
 };
 
+const asciiJson = (value: unknown) =>
+  JSON.stringify(value).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+
 /** Maps a thrown error to the gRPC status the caller sees; unknown errors never leak details. */
 export function toStatus(err: unknown): { code: grpc.status; details: string; metadata?: grpc.Metadata } {
   if (err instanceof ServiceError) {
     const metadata = new grpc.Metadata();
-    if (Object.keys(err.details).length > 0) metadata.set("x-error-details", JSON.stringify(err.details));
+    // Metadata values must be printable ASCII: other characters go as JSON \u escapes.
+    if (Object.keys(err.details).length > 0) metadata.set("x-error-details", asciiJson(err.details));
     return { code: err.code, details: err.message, metadata };
   }
   if ((err as Error)?.name === "AbortError")
