@@ -1,0 +1,181 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { metrics } from "@opentelemetry/api";
+import type { Producer } from "@platformatic/kafka";
+import type pg from "pg";
+import { type CloudEvent, traceHeaders } from "./events.js";
+import type { Logger } from "./logger.js";
+import type { Database, Queryable } from "./postgres.js";
+import { metricNames } from "./telemetry-schema.js";
+import { traced } from "./tracing.js";
+
+/**
+ * Writes an event in the caller's transaction: it is published if and only if the state
+ * change commits. The key (the aggregate id) keeps one aggregate's events in order.
+ */
+export async function appendEvent(tx: Queryable, topic: string, event: CloudEvent): Promise<void> {
+  await tx.query("INSERT INTO outbox (event_id, topic, key, headers, event) VALUES ($1, $2, $3, $4, $5)", [
+    event.id,
+    topic,
+    event.entityid,
+    JSON.stringify(traceHeaders()),
+    JSON.stringify(event),
+  ]);
+  // Wakes the relay at once instead of at its next poll; delivered only if the transaction commits.
+  await tx.query("SELECT pg_notify('outbox', '')");
+}
+
+interface OutboxRow {
+  id: string;
+  event_id: string;
+  topic: string;
+  key: string;
+  headers: Record<string, string>;
+  event: CloudEvent;
+}
+
+export interface OutboxRelayOptions {
+  readonly service: string;
+  readonly db: Database;
+  readonly producer: Producer<string, string, string, string>;
+  readonly logger: Logger;
+  /** Rows published per round. */
+  readonly batchSize?: number;
+  /** The longest wait between polls when no notification arrives. */
+  readonly pollMs?: number;
+}
+
+/**
+ * Publishes the outbox to Kafka after commit, asynchronously, in id order (so in order per
+ * aggregate), and marks what was sent. One replica relays at a time: it holds a Postgres
+ * advisory lock on its own connection; the others wait to take over. While Kafka is down,
+ * writes keep succeeding and rows wait; the relay retries with capped backoff. A crash
+ * between send and mark can send an event twice: consumers deduplicate by event id.
+ */
+export class OutboxRelay {
+  #stopped = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #backlog = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    metrics
+      .getMeter("platform-runtime")
+      .createObservableGauge(metricNames.outboxBacklog.otel, { unit: metricNames.outboxBacklog.unit })
+      .addCallback((result) => result.observe(this.#backlog, { service: options.service }));
+  }
+
+  start(): void {
+    this.#loop ??= this.#run().catch((err: unknown) =>
+      this.options.logger.error({ err }, "outbox relay stopped"),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const { db, logger, service } = this.options;
+    while (!this.#stopped) {
+      const client = await db.pool.connect().catch(async (err: unknown) => {
+        logger.warn({ err: (err as Error).message }, "outbox relay cannot reach PostgreSQL; retrying");
+        await sleep(1_000);
+        return undefined;
+      });
+      if (!client) continue;
+      try {
+        const [lock] = (
+          await client.query("SELECT pg_try_advisory_lock(hashtext($1)) AS held", [`outbox:${service}`])
+        ).rows;
+        if (!lock?.held) {
+          await this.#pause(this.options.pollMs ?? 2_000);
+          continue;
+        }
+        logger.info("outbox relay active");
+        await this.#relayWhileHolding(client);
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, "outbox relay lost its connection; retrying");
+      } finally {
+        await client.query("SELECT pg_advisory_unlock_all()").catch(() => undefined);
+        client.release();
+      }
+    }
+  }
+
+  async #relayWhileHolding(client: pg.PoolClient): Promise<void> {
+    await client.query("LISTEN outbox");
+    const onNotify = () => this.#wake?.();
+    client.on("notification", onNotify);
+    try {
+      let failures = 0;
+      while (!this.#stopped) {
+        try {
+          const sent = await this.#publishBatch(client);
+          failures = 0;
+          if (sent === 0) await this.#pause(this.options.pollMs ?? 1_000);
+        } catch (err) {
+          failures++;
+          const delay = Math.min(100 * 2 ** failures, 5_000);
+          if (failures === 1 || failures % 20 === 0) {
+            this.options.logger.warn(
+              { err: (err as Error).message, backlog: this.#backlog },
+              "publishing to Kafka failed; events wait in the outbox",
+            );
+          }
+          await this.#pause(delay);
+        }
+      }
+    } finally {
+      client.off("notification", onNotify);
+      await client.query("UNLISTEN outbox").catch(() => undefined);
+    }
+  }
+
+  async #publishBatch(client: pg.PoolClient): Promise<number> {
+    const limit = this.options.batchSize ?? 500;
+    const { rows } = await client.query<OutboxRow & { backlog: string }>(
+      `SELECT id, event_id, topic, key, headers, event, count(*) OVER () AS backlog
+       FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      [limit],
+    );
+    this.#backlog = Number(rows[0]?.backlog ?? 0);
+    if (rows.length === 0) return 0;
+    await traced(
+      "outbox publish",
+      { "messaging.system": "kafka", "messaging.batch.message_count": rows.length },
+      () =>
+        this.options.producer.send({
+          messages: rows.map((row) => ({
+            topic: row.topic,
+            key: row.key,
+            value: JSON.stringify(row.event),
+            headers: {
+              ...row.headers,
+              "ce-id": row.event_id,
+              "ce-type": row.event.type,
+              "content-type": "application/cloudevents+json",
+            },
+          })),
+          acks: -1,
+        }),
+    );
+    await client.query("UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])", [
+      rows.map((r) => r.id),
+    ]);
+    this.#backlog -= rows.length;
+    return rows.length;
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}
