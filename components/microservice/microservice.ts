@@ -43,14 +43,15 @@ export interface MicroserviceArgs {
   readonly roleArn?: pulumi.Input<string>;
   /** The Prometheus-compatible query endpoint for analysis and scaling. Default: Mimir's query frontend. */
   readonly prometheusAddress?: string;
-  /** The OTel Collector's OTLP/gRPC endpoint. Default: `http://otel-collector.observability.svc:4317`. */
+  /**
+   * The OTel Collector's OTLP/HTTP endpoint, `http://<host>:<port>`: the runtime exports
+   * traces, metrics and logs as OTLP/HTTP protobuf. Default: `http://otel-collector.observability.svc:4318`.
+   */
   readonly otlpEndpoint?: string;
   /** Seconds the process drains after SIGTERM. Default: 20. */
   readonly drainSeconds?: number;
   /** Seconds of preStop sleep while endpoints drop the pod. Default: 5. */
   readonly preStopSeconds?: number;
-  /** The Prometheus metrics port. Default: 9464 (the OpenTelemetry Prometheus exporter's). */
-  readonly metricsPort?: number;
   /** Unhandled events per pod that add a consumer pod. Default: 1000. */
   readonly consumerLagPerPod?: number;
   /** The ingress controller's namespace. Default: "ingress-nginx". */
@@ -61,10 +62,9 @@ export interface MicroserviceArgs {
 
 export const microserviceDefaults = {
   prometheusAddress: "http://mimir-query-frontend.observability.svc:8080/prometheus",
-  otlpEndpoint: "http://otel-collector.observability.svc:4317",
+  otlpEndpoint: "http://otel-collector.observability.svc:4318",
   drainSeconds: 20,
   preStopSeconds: 5,
-  metricsPort: 9464,
   consumerLagPerPod: 1000,
   ingressNamespace: "ingress-nginx",
   observabilityNamespace: "observability",
@@ -90,16 +90,19 @@ export function validateMicroserviceArgs(args: MicroserviceArgs): void {
  * a PodDisruptionBudget, a NetworkPolicy and a ServiceAccount.
  *
  * The pod's environment is the contract with the service runtime:
- * - `PORT`, `METRICS_PORT` (Prometheus `/metrics`), `SHUTDOWN_DRAIN_SECONDS`;
+ * - `HOST` (0.0.0.0), `PORT`, `SHUTDOWN_DRAIN_SECONDS` (services/runtime/config.ts `runtimeEnv`);
  * - `POSTGRES_URL` from Secret `<service>-postgres` key `url`;
  * - `REDIS_URL`, `REDIS_KEY_PREFIX` from Secret `<service>-redis` keys `url`, `keyPrefix`;
  * - `KAFKA_BROKERS`, `KAFKA_USERNAME`, `KAFKA_PASSWORD`, `KAFKA_SASL_MECHANISM`,
  *   `KAFKA_CLIENT_ID` (and `KAFKA_CONSUMER_GROUP` for consumers) from Secret `<service>-kafka`;
  * - `OPENSEARCH_ENDPOINT`, `AWS_REGION` from ConfigMap `<service>-opensearch` (SigV4 with IRSA);
- * - `OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL`,
- *   `OTEL_RESOURCE_ATTRIBUTES` (service.version, pod, namespace, node, revision);
+ * - `OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_ENDPOINT` (the collector's OTLP/HTTP port),
+ *   `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`), `OTEL_RESOURCE_ATTRIBUTES` (service.version,
+ *   pod, namespace, node, revision). Traces, metrics and logs are all pushed over OTLP: the
+ *   process serves no Prometheus `/metrics` and nothing scrapes it;
  * - `POD_NAME`, `POD_NAMESPACE`, `NODE_NAME`, and `SERVICE_REVISION` (the rollout's pod
- *   template hash, which request metrics carry as their `version` label).
+ *   template hash, which request metrics carry as their `version` label). No `ZONE`: the
+ *   collector's agent sets the `zone` label from the node's `topology.kubernetes.io/zone`.
  */
 export class Microservice extends pulumi.ComponentResource {
   static readonly type = "platform:workload:Microservice";
@@ -123,7 +126,6 @@ export class Microservice extends pulumi.ComponentResource {
       otlpEndpoint: args.otlpEndpoint ?? d.otlpEndpoint,
       drainSeconds: args.drainSeconds ?? d.drainSeconds,
       preStopSeconds: args.preStopSeconds ?? d.preStopSeconds,
-      metricsPort: args.metricsPort ?? d.metricsPort,
       consumerLagPerPod: args.consumerLagPerPod ?? d.consumerLagPerPod,
       ingressNamespace: args.ingressNamespace ?? d.ingressNamespace,
       observabilityNamespace: args.observabilityNamespace ?? d.observabilityNamespace,
@@ -220,7 +222,6 @@ export class Microservice extends pulumi.ComponentResource {
       spec: podSpec(service, {
         image: imageReference(url, args.version),
         version: args.version,
-        metricsPort: settings.metricsPort,
         otlpEndpoint: settings.otlpEndpoint,
         preStopSeconds: settings.preStopSeconds,
         drainSeconds: settings.drainSeconds,
@@ -295,7 +296,6 @@ export class Microservice extends pulumi.ComponentResource {
           services: args.services,
           ingressNamespace: settings.ingressNamespace,
           observabilityNamespace: settings.observabilityNamespace,
-          metricsPort: settings.metricsPort,
           otlpPort: Number(new URL(settings.otlpEndpoint).port),
           callsAwsApis: args.roleArn !== undefined,
         }),

@@ -13,8 +13,7 @@ const context = (): PolicyContext => ({
   kafkaCidrs: ["10.40.0.0/18", "10.40.64.0/18", "10.40.128.0/18"],
   ingressNamespace: "ingress-nginx",
   observabilityNamespace: "observability",
-  metricsPort: 9464,
-  otlpPort: 4317,
+  otlpPort: 4318,
   callsAwsApis: false,
 });
 type Peer = {
@@ -54,9 +53,27 @@ describe("service NetworkPolicies", () => {
     expect(services.filter((s) => s.name !== "gateway").some((s) => fromIngress(s.name))).toBe(false);
   });
 
-  it("let the observability namespace scrape metrics and nothing else", () => {
-    const scrape = policy("audit").ingress.find((r) => JSON.stringify(r.from).includes("observability"));
-    expect(scrape?.ports).toEqual([{ protocol: "TCP", port: 9464 }]);
+  it("admit nothing from the observability namespace: services push metrics, nothing scrapes them", () => {
+    for (const service of services)
+      expect(
+        policy(service.name).ingress.filter((r) => JSON.stringify(r.from).includes("observability")),
+        service.name,
+      ).toEqual([]);
+    for (const service of services)
+      for (const port of policy(service.name).ingress.flatMap((r) => r.ports.map((p) => p.port)))
+        expect(port, service.name).toBe(service.port);
+  });
+
+  it("let every service reach the collector's OTLP/HTTP port and no other observability port", () => {
+    for (const service of services) {
+      const toObservability = policy(service.name).egress.filter((r) =>
+        JSON.stringify(r.to).includes("observability"),
+      );
+      expect(
+        toObservability.flatMap((r) => r.ports),
+        service.name,
+      ).toEqual([{ protocol: "TCP", port: 4318 }]);
+    }
   });
 
   it("let search reach OpenSearch and Kafka but not Postgres or Redis", () => {
@@ -71,7 +88,7 @@ describe("service NetworkPolicies", () => {
 
   it("let orders reach its Postgres, Kafka, catalog's port, DNS and the collector, nothing more", () => {
     expect(egressPorts(policy("orders").egress).sort((a, b) => a - b)).toEqual([
-      53, 53, 4317, 5432, 9096, 50052,
+      53, 53, 4318, 5432, 9096, 50052,
     ]);
     const kafka = policy("orders").egress.find((r) => r.ports[0]?.port === 9096)!;
     expect(kafka.to?.map((p) => p.ipBlock?.cidr)).toEqual(context().kafkaCidrs);

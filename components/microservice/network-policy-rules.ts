@@ -27,11 +27,9 @@ export interface PolicyContext extends StoreNetworks {
   readonly services: readonly RegisteredService[];
   /** The ingress controller's namespace: it alone reaches the public HTTP service. */
   readonly ingressNamespace: string;
-  /** The observability namespace: it scrapes metrics and receives OTLP. */
+  /** The observability namespace: its collector receives every service's OTLP (nothing is scraped). */
   readonly observabilityNamespace: string;
-  /** The port every service serves Prometheus metrics on. */
-  readonly metricsPort: number;
-  /** The OTel Collector's OTLP/gRPC port. */
+  /** The OTel Collector's OTLP/HTTP port (4318), which services push traces, metrics and logs to. */
   readonly otlpPort: number;
   /** The service calls AWS APIs with its IRSA role (STS and the service's API over HTTPS). */
   readonly callsAwsApis: boolean;
@@ -53,13 +51,15 @@ const ipBlocks = (cidrs: readonly string[]) => cidrs.map((cidr) => ({ ipBlock: {
 /** Private address space: never reached through the AWS API rule. */
 export const privateRanges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
 
-/** Ingress rules: declared callers on the service port, the ingress controller for HTTP, scraping. */
+/**
+ * Ingress rules: declared callers on the service port, and the ingress controller for the
+ * public HTTP service. Nothing for observability: services push their metrics over OTLP.
+ */
 export function ingressRules(service: RegisteredService, ctx: PolicyContext) {
   const rules: object[] = [];
   if (service.callers.length > 0) rules.push({ from: service.callers.map(pods), ports: [tcp(service.port)] });
   if (service.public && service.protocol === "http")
     rules.push({ from: [namespace(ctx.ingressNamespace)], ports: [tcp(service.port)] });
-  rules.push({ from: [namespace(ctx.observabilityNamespace)], ports: [tcp(ctx.metricsPort)] });
   return rules;
 }
 

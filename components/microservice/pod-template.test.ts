@@ -10,8 +10,7 @@ beforeAll(async () => {
 const options: PodOptions = {
   image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform-prod/catalog:2026.11.25-1a2b3c4",
   version: "2026.11.25-1a2b3c4",
-  metricsPort: 9464,
-  otlpEndpoint: "http://otel-collector.observability.svc:4317",
+  otlpEndpoint: "http://otel-collector.observability.svc:4318",
   preStopSeconds: 5,
   drainSeconds: 20,
   serviceAccountName: "catalog",
@@ -119,7 +118,7 @@ describe("the pod", () => {
     const e = env("orders");
     expect(e["OTEL_SERVICE_NAME"]).toEqual({ name: "OTEL_SERVICE_NAME", value: "orders" });
     expect(e["OTEL_EXPORTER_OTLP_ENDPOINT"]).toMatchObject({
-      value: "http://otel-collector.observability.svc:4317",
+      value: "http://otel-collector.observability.svc:4318",
     });
     expect((e["OTEL_RESOURCE_ATTRIBUTES"] as { value: string }).value).toContain(
       "service.version=2026.11.25-1a2b3c4",
@@ -128,6 +127,28 @@ describe("the pod", () => {
       valueFrom: { fieldRef: { fieldPath: "metadata.labels['rollouts-pod-template-hash']" } },
     });
     expect(e["PORT"]).toEqual({ name: "PORT", value: "50054" });
+  });
+
+  it("exports over OTLP/HTTP protobuf, as the runtime's exporter-*-otlp-proto packages speak", () => {
+    for (const name of ["orders", "gateway"])
+      expect(env(name)["OTEL_EXPORTER_OTLP_PROTOCOL"], name).toEqual({
+        name: "OTEL_EXPORTER_OTLP_PROTOCOL",
+        value: "http/protobuf",
+      });
+  });
+
+  it("listens on every interface of the pod, not the runtime's 127.0.0.1 default", () => {
+    for (const name of ["catalog", "gateway"])
+      expect(env(name)["HOST"], name).toEqual({ name: "HOST", value: "0.0.0.0" });
+  });
+
+  it("exposes only the service port: metrics are pushed over OTLP, never scraped", () => {
+    expect(container("catalog").ports).toEqual([{ name: "grpc", containerPort: 50052, protocol: "TCP" }]);
+    expect(env("catalog")["METRICS_PORT"]).toBeUndefined();
+  });
+
+  it("leaves ZONE unset: the runtime's \"unknown\" is replaced by the collector from the node's zone", () => {
+    expect(env("catalog")["ZONE"]).toBeUndefined();
   });
 
   it("refuses an image that is not pinned", () => {

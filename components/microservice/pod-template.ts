@@ -15,6 +15,13 @@ export const runAsUser = 10001;
 /** The label Argo Rollouts puts on each revision's pods. */
 export const revisionLabel = "rollouts-pod-template-hash";
 export const zoneKey = "topology.kubernetes.io/zone";
+/**
+ * The OTLP protocol of the runtime's exporters (`@opentelemetry/exporter-*-otlp-proto`,
+ * services/runtime/telemetry.ts): OTLP/HTTP with protobuf bodies, to the collector's port 4318.
+ */
+export const otlpProtocol = "http/protobuf";
+/** The interface the process listens on (the runtime's `HOST`, 127.0.0.1 by default): all of the pod's. */
+export const listenHost = "0.0.0.0";
 export const hostKey = "kubernetes.io/hostname";
 
 export interface PodOptions {
@@ -22,9 +29,7 @@ export interface PodOptions {
   readonly image: string;
   /** The release version, as OTel's `service.version`. */
   readonly version: string;
-  /** The port serving Prometheus metrics. */
-  readonly metricsPort: number;
-  /** The OTel Collector's OTLP/gRPC endpoint. */
+  /** The OTel Collector's OTLP/HTTP endpoint, `http://<host>:4318` (the runtime's exporters are OTLP/HTTP protobuf). */
   readonly otlpEndpoint: string;
   /** Seconds the pod keeps serving after it is marked terminating, while endpoints drop it. */
   readonly preStopSeconds: number;
@@ -92,23 +97,28 @@ export function storeEnv(service: RegisteredService) {
   return env;
 }
 
-/** The process's own settings and its OpenTelemetry resource. */
+/**
+ * The process's own settings (services/runtime/config.ts `runtimeEnv`) and its OpenTelemetry
+ * export. Metrics are pushed over OTLP with traces and logs: the process serves no `/metrics`.
+ */
 export function runtimeEnv(service: RegisteredService, options: PodOptions) {
   return [
+    // The runtime listens on 127.0.0.1 unless told otherwise: probes and callers come from outside.
+    { name: "HOST", value: listenHost },
     { name: "PORT", value: String(service.port) },
-    { name: "METRICS_PORT", value: String(options.metricsPort) },
     { name: "SHUTDOWN_DRAIN_SECONDS", value: String(options.drainSeconds) },
     fieldEnv("POD_NAME", "metadata.name"),
     fieldEnv("POD_NAMESPACE", "metadata.namespace"),
     fieldEnv("NODE_NAME", "spec.nodeName"),
     // The revision under test: request metrics carry it as their `version` label.
     fieldEnv("SERVICE_REVISION", `metadata.labels['${revisionLabel}']`),
+    // No ZONE: the zone is a node label the downward API cannot read (Kubernetes 1.33), so
+    // the runtime reports "unknown" and the collector's agent fills the `zone` label and
+    // `cloud.availability_zone` from the node it runs on (components/observability/collector-config.ts).
     { name: "OTEL_SERVICE_NAME", value: service.name },
     { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: options.otlpEndpoint },
-    { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
+    { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: otlpProtocol },
     {
-      // The zone is a node label the downward API cannot read (Kubernetes 1.33): the
-      // collector's k8sattributes processor adds it from k8s.node.name.
       name: "OTEL_RESOURCE_ATTRIBUTES",
       value: [
         `service.version=${options.version}`,
@@ -194,10 +204,7 @@ export function podSpec(service: RegisteredService, options: PodOptions) {
         name: service.name,
         image: options.image,
         imagePullPolicy: "IfNotPresent",
-        ports: [
-          { name: portName, containerPort: service.port, protocol: "TCP" },
-          { name: "metrics", containerPort: options.metricsPort, protocol: "TCP" },
-        ],
+        ports: [{ name: portName, containerPort: service.port, protocol: "TCP" }],
         env: [...runtimeEnv(service, options), ...storeEnv(service)],
         resources: {
           requests: { cpu: service.resources.cpu, memory: service.resources.memory },

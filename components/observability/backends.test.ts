@@ -6,12 +6,13 @@ describe("endpoints", () => {
   const e = endpoints(observabilityNamespace);
 
   it("are where the Microservice component sends telemetry and runs its analysis queries", () => {
-    expect(e.otlpGrpc).toBe(microserviceDefaults.otlpEndpoint);
+    expect(e.otlpHttp).toBe(microserviceDefaults.otlpEndpoint);
     expect(e.prometheusQuery).toBe(microserviceDefaults.prometheusAddress);
     expect(observabilityNamespace).toBe(microserviceDefaults.observabilityNamespace);
   });
 
   it("name the Services of the releases' fullnameOverride", () => {
+    expect(e.otlpHttp).toBe("http://otel-collector.observability.svc:4318");
     expect(e.otlpGrpc).toBe("http://otel-collector.observability.svc:4317");
     expect(e.gatewayService).toBe("otel-gateway.observability");
     expect(e.metricsPush).toBe("http://mimir-distributor.observability.svc:8080/api/v1/push");

@@ -3,6 +3,7 @@
  * versions), and how the rest reaches it. Release names are also the charts'
  * `fullnameOverride`, so Service names below are fixed, not guessed from chart defaults.
  */
+import { otlpGrpcPort, otlpHttpPort } from "./collector-config.js";
 
 export const observabilityNamespace = "observability";
 
@@ -63,9 +64,9 @@ export const serviceAccountOf = (backend: StorageBackend): string => releases[ba
 export const serviceHost = (service: string, namespace: string) => `${service}.${namespace}.svc`;
 
 export interface ObservabilityEndpoints {
-  /** OTLP/gRPC for services: the node-local agent. */
+  /** OTLP/gRPC on the node-local agent (for clients that speak gRPC; the service runtime does not). */
   readonly otlpGrpc: string;
-  /** OTLP/HTTP for services: the node-local agent. */
+  /** OTLP/HTTP on the node-local agent: where services send traces, metrics and logs (http/protobuf). */
   readonly otlpHttp: string;
   /** The gateway tier, `<service>.<namespace>` as the load-balancing exporter's k8s resolver wants it. */
   readonly gatewayService: string;
@@ -88,8 +89,8 @@ export interface ObservabilityEndpoints {
 export function endpoints(namespace: string): ObservabilityEndpoints {
   const host = (service: string) => serviceHost(service, namespace);
   return {
-    otlpGrpc: `http://${host(releases.agent)}:4317`,
-    otlpHttp: `http://${host(releases.agent)}:4318`,
+    otlpGrpc: `http://${host(releases.agent)}:${otlpGrpcPort}`,
+    otlpHttp: `http://${host(releases.agent)}:${otlpHttpPort}`,
     gatewayService: `${releases.gateway}.${namespace}`,
     metricsPush: `http://${host(`${releases.mimir}-distributor`)}:8080/api/v1/push`,
     prometheusQuery: `http://${host(`${releases.mimir}-query-frontend`)}:8080/prometheus`,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { microserviceDefaults } from "../microservice/microservice.js";
 import {
   agentClusterRules,
   agentValues,
@@ -40,6 +41,14 @@ describe("collector values", () => {
       expect(open.sort()).toEqual(["metrics", "otlp", "otlp-http"]);
       for (const p of Object.values(ports)) expect(p.hostPort ?? 0).toBe(0);
     }
+  });
+
+  it("serve OTLP/HTTP on the agent's Service at the port the Microservice component sends to", () => {
+    const ports = agent["ports"] as Record<string, { containerPort?: number; servicePort?: number }>;
+    const servicePort = Number(new URL(microserviceDefaults.otlpEndpoint).port);
+    expect(ports["otlp-http"]).toMatchObject({ containerPort: 4318, servicePort: 4318 });
+    expect(servicePort).toBe(4318);
+    expect(agent["service"]).toMatchObject({ enabled: true });
   });
 
   it("let the agent read pods and reach cAdvisor through the API server, and write nothing", () => {

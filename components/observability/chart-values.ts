@@ -3,7 +3,7 @@
  * plain values (bucket names, role ARNs, zones), so they are tested without mocks.
  */
 import { collectorImage, releases, type StorageBackend, serviceAccountOf } from "./backends.js";
-import type { CollectorConfig, EnvVar } from "./collector-config.js";
+import { type CollectorConfig, type EnvVar, otlpGrpcPort, otlpHttpPort } from "./collector-config.js";
 
 type Values = Record<string, unknown>;
 
@@ -42,11 +42,19 @@ export function zoneAwareReplication(zones: readonly string[]): Values {
   };
 }
 
-// Only OTLP: the chart's Jaeger and Zipkin ports stay closed. hostPort 0 (none) keeps the
-// DaemonSet within the namespace's Pod Security level.
+// Only OTLP: the chart's Jaeger and Zipkin ports stay closed. The OTLP ports are spelled out
+// (the receivers listen on them, services dial the HTTP one) rather than left to chart
+// defaults. hostPort 0 (none) keeps the DaemonSet within the namespace's Pod Security level.
+const otlpPort = (port: number): Values => ({
+  enabled: true,
+  containerPort: port,
+  servicePort: port,
+  protocol: "TCP",
+  hostPort: 0,
+});
 const collectorPorts: Values = {
-  otlp: { enabled: true, hostPort: 0 },
-  "otlp-http": { enabled: true, hostPort: 0 },
+  otlp: otlpPort(otlpGrpcPort),
+  "otlp-http": otlpPort(otlpHttpPort),
   "jaeger-compact": { enabled: false },
   "jaeger-thrift": { enabled: false },
   "jaeger-grpc": { enabled: false },

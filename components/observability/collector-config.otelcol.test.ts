@@ -3,10 +3,12 @@
  * (built from the same collector release the chart runs, see local/collector-build.ts and
  * test/otelcol-setup.ts) on the exact config the Observability component hands the chart.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@pulumi/kubernetes";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
@@ -104,5 +106,120 @@ describe("otelcol-platform validate", () => {
     const run = validate(broken);
     expect(run.status).toBe(1);
     expect(run.output).toContain("invalid keys: decision_wiat");
+  });
+});
+
+/** A TCP port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+type Attributes = { key: string; value: { stringValue: string } }[];
+const attributes = (values: Record<string, string>): Attributes =>
+  Object.entries(values).map(([key, value]) => ({ key, value: { stringValue: value } }));
+const plain = (list: Attributes = []) => Object.fromEntries(list.map((a) => [a.key, a.value.stringValue]));
+
+describe("otelcol-platform running the agent's transform/zone", () => {
+  it("fills an unknown zone from the node's zone, on platform data points and on resources", async () => {
+    const agent = await renderedConfig(releases.agent);
+    const port = await freePort();
+    const out = join(podDir, "zone-out.json");
+    const config = {
+      receivers: { otlp: { protocols: { http: { endpoint: `127.0.0.1:${port}` } } } },
+      processors: { "transform/zone": agent.processors["transform/zone"] },
+      exporters: { file: { path: out } },
+      service: {
+        telemetry: { metrics: { level: "none" } },
+        pipelines: { metrics: { receivers: ["otlp"], processors: ["transform/zone"], exporters: ["file"] } },
+      },
+    };
+    const file = join(podDir, "zone-config.yaml");
+    writeFileSync(file, stringify(config));
+    const collector = spawn(inject("otelcolBinary"), [`--config=${file}`], { stdio: "ignore" });
+    try {
+      // What k8s_attributes leaves: the runtime's "unknown" beside the node's zone.
+      const node = { "k8s.node.label.topology.kubernetes.io/zone": "eu-west-1b" };
+      const now = `${Date.now()}000000`;
+      const gauge = (name: string, points: Record<string, string>[]) => ({
+        scopeMetrics: [
+          {
+            metrics: [
+              {
+                name,
+                gauge: {
+                  dataPoints: points.map((p) => ({
+                    asDouble: 1,
+                    timeUnixNano: now,
+                    attributes: attributes(p),
+                  })),
+                },
+              },
+            ],
+          },
+        ],
+      });
+      const body = JSON.stringify({
+        resourceMetrics: [
+          {
+            resource: {
+              attributes: attributes({
+                "service.name": "orders",
+                "service.namespace": "platform",
+                "cloud.availability_zone": "unknown",
+                ...node,
+              }),
+            },
+            ...gauge("platform.request.queue_depth", [
+              { service: "orders", zone: "unknown", version: "5d8f" },
+              { service: "orders", zone: "eu-west-1a" },
+            ]),
+          },
+          {
+            resource: { attributes: attributes({ "service.name": "kube-state-metrics", ...node }) },
+            ...gauge("kube_pod_info", [{ pod: "orders-5d8f-x" }]),
+          },
+        ],
+      });
+      let sent = false;
+      for (let i = 0; i < 100 && !sent; i++) {
+        sent = await fetch(`http://127.0.0.1:${port}/v1/metrics`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        }).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (!sent) await sleep(100);
+      }
+      expect(sent).toBe(true);
+      for (let i = 0; i < 100 && !(existsSync(out) && readFileSync(out, "utf8").includes("\n")); i++)
+        await sleep(100);
+
+      const exported = JSON.parse(readFileSync(out, "utf8").split("\n")[0]!) as {
+        resourceMetrics: {
+          resource: { attributes: Attributes };
+          scopeMetrics: { metrics: { gauge: { dataPoints: { attributes: Attributes }[] } }[] }[];
+        }[];
+      };
+      const [platform, kubeState] = exported.resourceMetrics.map((rm) => ({
+        resource: plain(rm.resource.attributes),
+        points: rm.scopeMetrics[0]!.metrics[0]!.gauge.dataPoints.map((p) => plain(p.attributes)),
+      }));
+      expect(platform?.resource["cloud.availability_zone"]).toBe("eu-west-1b");
+      expect(platform?.points).toEqual([
+        { service: "orders", zone: "eu-west-1b", version: "5d8f" },
+        { service: "orders", zone: "eu-west-1a" },
+      ]);
+      // Scraped series describe other pods: no zone label of the scraper's node.
+      expect(kubeState?.points).toEqual([{ pod: "orders-5d8f-x" }]);
+      expect(kubeState?.resource["cloud.availability_zone"]).toBe("eu-west-1b");
+    } finally {
+      collector.kill();
+    }
   });
 });

@@ -1,7 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the collector's own ${env:NAME} syntax, expected verbatim
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { latencyObjective } from "../../services/runtime/telemetry-schema.js";
+import { runtimeEnv } from "../../services/runtime/config.js";
+import { latencyObjective, requestLabels } from "../../services/runtime/telemetry-schema.js";
+import { zoneKey } from "../microservice/pod-template.js";
 import { endpoints, observabilityNamespace } from "./backends.js";
 import {
   agentConfig,
@@ -9,6 +11,7 @@ import {
   type CollectorConfig,
   type CollectorPipelineArgs,
   gatewayConfig,
+  nodeZone,
   podEnv,
   renderCollectorConfig,
 } from "./collector-config.js";
@@ -88,6 +91,52 @@ describe("the collector configurations", () => {
     expect(agentEnv({}).map((v) => v.name)).toEqual(
       expect.arrayContaining([podEnv.nodeName, podEnv.serviceAccountDir]),
     );
+  });
+
+  it("copies the node's topology.kubernetes.io/zone label into a resource attribute", () => {
+    expect(agent.processors.k8s_attributes?.extract.labels).toEqual([
+      {
+        tag_name: "k8s.node.label.topology.kubernetes.io/zone",
+        key: "topology.kubernetes.io/zone",
+        from: "node",
+      },
+    ]);
+    expect(nodeZone.label).toBe(zoneKey);
+  });
+
+  it("fills the zone the runtime cannot know from the node's zone, after k8s_attributes", () => {
+    const transform = agent.processors["transform/zone"];
+    const fromNode = 'resource.attributes["k8s.node.label.topology.kubernetes.io/zone"]';
+    // The names and the placeholder are the runtime's own.
+    expect(requestLabels).toContain(nodeZone.metricLabel);
+    expect(runtimeEnv.shape.ZONE.parse(undefined)).toBe(nodeZone.unknown);
+
+    expect(transform?.metric_statements).toEqual([
+      {
+        context: "resource",
+        statements: [
+          `set(resource.attributes["cloud.availability_zone"], ${fromNode}) where ${fromNode} != nil` +
+            ' and (resource.attributes["cloud.availability_zone"] == nil or resource.attributes["cloud.availability_zone"] == "unknown")',
+        ],
+      },
+      {
+        context: "datapoint",
+        statements: [
+          `set(datapoint.attributes["zone"], ${fromNode}) where ${fromNode} != nil` +
+            ' and resource.attributes["service.namespace"] == "platform"' +
+            ' and (datapoint.attributes["zone"] == nil or datapoint.attributes["zone"] == "unknown")',
+        ],
+      },
+    ]);
+    // cloud.availability_zone is a resource attribute of spans and logs too.
+    expect(transform?.trace_statements).toEqual([transform?.metric_statements?.[0]]);
+    expect(transform?.log_statements).toEqual([transform?.metric_statements?.[0]]);
+    for (const signal of signals) {
+      const processors = agent.service.pipelines[signal].processors;
+      expect(processors.indexOf("transform/zone"), signal).toBeGreaterThan(
+        processors.indexOf("k8s_attributes"),
+      );
+    }
   });
 
   it("keeps errors, traces slower than the latency objective, and the configured baseline", () => {

@@ -6,9 +6,10 @@
  * both configs in `collector-config.otelcol.test.ts`.
  *
  * - agent (DaemonSet): receives OTLP from the pods of its node (the Service routes
- *   node-locally), adds Kubernetes metadata, scrapes its node's cAdvisor and, on the node
- *   that runs it, kube-state-metrics; sends spans to the gateway replica that owns their
- *   trace id (so tail sampling sees whole traces), metrics and logs to any gateway replica.
+ *   node-locally), adds Kubernetes metadata and the node's zone, scrapes its node's
+ *   cAdvisor and, on the node that runs it, kube-state-metrics; sends spans to the gateway
+ *   replica that owns their trace id (so tail sampling sees whole traces), metrics and logs
+ *   to any gateway replica.
  * - gateway (Deployment): tail-samples traces and exports to Mimir, Loki and Tempo.
  */
 import { stringify } from "yaml";
@@ -21,6 +22,8 @@ import type {
   PrometheusScrapeConfig,
   Signal,
   TailSamplingPolicy,
+  Transform,
+  TransformGroup,
 } from "./collector-types.js";
 
 export type * from "./collector-types.js";
@@ -124,6 +127,71 @@ export function nodeScrapeConfigs(): PrometheusScrapeConfig[] {
   ];
 }
 
+/**
+ * The zone of the pod's node. Services cannot read it (the downward API does not expose node
+ * labels), so the runtime reports `ZONE`'s default, "unknown", both as the `zone` label of its
+ * request metrics (services/runtime/metrics.ts) and as the `cloud.availability_zone` resource
+ * attribute (services/runtime/telemetry.ts). The agent, which knows the node, fills them in:
+ * `k8s_attributes` copies the node's `topology.kubernetes.io/zone` label into `fromNode`
+ * (`extract.labels` with `from: node`, k8sattributesprocessor v0.158.0 config.go), and
+ * `transform/zone` overwrites what is missing or unknown. It must run as a transform:
+ * `k8s_attributes` never overwrites an attribute that is already set.
+ */
+const nodeZoneLabel = "topology.kubernetes.io/zone";
+export const nodeZone = {
+  /** The node label the cloud provider sets. */
+  label: nodeZoneLabel,
+  /** The resource attribute it is copied into (semantic conventions' `k8s.node.label.<key>`). */
+  fromNode: `k8s.node.label.${nodeZoneLabel}`,
+  /** The resource attribute the runtime sets from `ZONE`. */
+  resourceAttribute: "cloud.availability_zone",
+  /** The data-point label of request metrics (services/runtime/telemetry-schema.ts `requestLabels`). */
+  metricLabel: "zone",
+  /** What the runtime reports without `ZONE` (services/runtime/config.ts `runtimeEnv`). */
+  unknown: "unknown",
+  /** The `service.namespace` of the runtime's resource: only its data points get the label. */
+  serviceNamespace: "platform",
+} as const;
+
+const ottl = JSON.stringify;
+const missingOrUnknown = (path: string) => `(${path} == nil or ${path} == ${ottl(nodeZone.unknown)})`;
+
+/**
+ * `transform/zone`: sets `cloud.availability_zone` on every resource (all signals), and the
+ * `zone` label on the data points of the platform's services, from the node's zone, where
+ * they are missing or "unknown". Telemetry with no known node (cAdvisor through the API
+ * server) is left alone. Scraped kube-state-metrics series keep their labels: they describe
+ * other pods, not the zone kube-state-metrics runs in.
+ */
+export function zoneTransform(): Transform {
+  const fromNode = `resource.attributes[${ottl(nodeZone.fromNode)}]`;
+  const zoneAttribute = `resource.attributes[${ottl(nodeZone.resourceAttribute)}]`;
+  const zoneLabel = `datapoint.attributes[${ottl(nodeZone.metricLabel)}]`;
+  // A new object per signal: shared ones would render as YAML anchors.
+  const resource = (): TransformGroup => ({
+    context: "resource",
+    statements: [
+      `set(${zoneAttribute}, ${fromNode}) where ${fromNode} != nil and ${missingOrUnknown(zoneAttribute)}`,
+    ],
+  });
+  return {
+    error_mode: "ignore",
+    trace_statements: [resource()],
+    log_statements: [resource()],
+    metric_statements: [
+      resource(),
+      {
+        context: "datapoint",
+        statements: [
+          `set(${zoneLabel}, ${fromNode}) where ${fromNode} != nil` +
+            ` and resource.attributes["service.namespace"] == ${ottl(nodeZone.serviceNamespace)}` +
+            ` and ${missingOrUnknown(zoneLabel)}`,
+        ],
+      },
+    ],
+  };
+}
+
 /** An environment variable of the collector container, as the chart's `extraEnvs` takes it. */
 export interface EnvVar {
   readonly name: string;
@@ -150,7 +218,7 @@ export function agentEnv(resourceAttributes: Readonly<Record<string, string>>): 
 
 /** The node-local tier every pod sends OTLP to. */
 export function agentConfig(args: CollectorPipelineArgs): CollectorConfig {
-  const common = ["memory_limiter", "k8s_attributes", "resource_detection"];
+  const common = ["memory_limiter", "k8s_attributes", "resource_detection", "transform/zone"];
   return {
     extensions,
     receivers: { otlp: otlpReceiver, prometheus: { config: { scrape_configs: nodeScrapeConfigs() } } },
@@ -169,6 +237,8 @@ export function agentConfig(args: CollectorPipelineArgs): CollectorConfig {
             "k8s.node.name",
             "k8s.replicaset.name",
           ],
+          // The node's zone, for transform/zone (nodes are watched only for their labels).
+          labels: [{ tag_name: nodeZone.fromNode, key: nodeZone.label, from: "node" }],
         },
         pod_association: [
           { sources: [{ from: "resource_attribute", name: "k8s.pod.ip" }] },
@@ -179,6 +249,8 @@ export function agentConfig(args: CollectorPipelineArgs): CollectorConfig {
       // `env` reads OTEL_RESOURCE_ATTRIBUTES (cluster, region, environment: see agentEnv);
       // pods cannot reach IMDS (hop limit 1), so no cloud detector.
       resource_detection: { detectors: ["env"], timeout: "2s", override: false },
+      // After k8s_attributes, which adds the node's zone it reads.
+      "transform/zone": zoneTransform(),
       batch: { timeout: "1s", send_batch_size: 2048, send_batch_max_size: 4096 },
     },
     exporters: {

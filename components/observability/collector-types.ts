@@ -38,17 +38,35 @@ export interface Batch {
   readonly send_batch_size: number;
   readonly send_batch_max_size: number;
 }
+/** A label (or annotation) copied into a resource attribute, from the pod's own object or its node's. */
+export interface K8sFieldExtract {
+  readonly tag_name: string;
+  readonly key: string;
+  readonly from: "pod" | "namespace" | "node";
+}
 export interface K8sAttributes {
   readonly passthrough: boolean;
   readonly auth_type: "serviceAccount";
   readonly filter: { readonly node_from_env_var: string };
-  readonly extract: { readonly metadata: readonly string[] };
+  readonly extract: { readonly metadata: readonly string[]; readonly labels?: readonly K8sFieldExtract[] };
   readonly pod_association: readonly {
     readonly sources: readonly {
       readonly from: "resource_attribute" | "connection";
       readonly name?: string;
     }[];
   }[];
+}
+/** OTTL statements run in one context (a resource, or each data point of a metric). */
+export interface TransformGroup {
+  readonly context: "resource" | "datapoint";
+  readonly statements: readonly string[];
+}
+/** The transform processor, in its grouped form: each group names its context. */
+export interface Transform {
+  readonly error_mode: "ignore" | "silent" | "propagate";
+  readonly trace_statements?: readonly TransformGroup[];
+  readonly metric_statements?: readonly TransformGroup[];
+  readonly log_statements?: readonly TransformGroup[];
 }
 export interface ResourceDetection {
   readonly detectors: readonly ("env" | "system")[];
@@ -110,6 +128,7 @@ export interface CollectorConfig {
     readonly batch: Batch;
     readonly k8s_attributes?: K8sAttributes;
     readonly resource_detection?: ResourceDetection;
+    readonly "transform/zone"?: Transform;
     readonly tail_sampling?: TailSampling;
   };
   readonly exporters: Readonly<

@@ -214,7 +214,7 @@ describe("Observability", () => {
   });
 
   it("exposes the OTLP endpoint, the Prometheus query URL and the Grafana URL", () => {
-    expect(observability.otlpEndpoint).toBe("http://otel-collector.observability.svc:4317");
+    expect(observability.otlpEndpoint).toBe("http://otel-collector.observability.svc:4318");
     expect(observability.prometheusQueryUrl).toBe(
       "http://mimir-query-frontend.observability.svc:8080/prometheus",
     );

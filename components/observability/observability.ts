@@ -100,7 +100,7 @@ export class Observability extends pulumi.ComponentResource {
   readonly releases: Readonly<Record<Release, k8s.helm.v3.Release>>;
   /** Where services and Grafana reach the pipeline and the backends. */
   readonly endpoints: ObservabilityEndpoints;
-  /** The OTLP/gRPC endpoint services export to. */
+  /** The OTLP/HTTP endpoint services export to (the runtime's exporters are OTLP/HTTP protobuf). */
   readonly otlpEndpoint: string;
   /** Mimir's Prometheus-compatible query URL. */
   readonly prometheusQueryUrl: string;
@@ -116,7 +116,7 @@ export class Observability extends pulumi.ComponentResource {
       opts,
     );
     this.endpoints = endpoints(observabilityNamespace);
-    this.otlpEndpoint = this.endpoints.otlpGrpc;
+    this.otlpEndpoint = this.endpoints.otlpHttp;
     this.prometheusQueryUrl = this.endpoints.prometheusQuery;
     this.grafanaUrl = args.grafanaUrl ?? this.endpoints.grafana;
     const k8sOpts = { parent: this, provider: args.k8sProvider };

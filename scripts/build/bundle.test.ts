@@ -43,6 +43,7 @@ describe("the Dockerfile", () => {
   const dockerfile = readFileSync(join(root, "Dockerfile"), "utf8");
 
   it("copies exactly the layout the bundler writes", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable in the Dockerfile
     expect(dockerfile).toContain('cp -r "dist/services/${SERVICE}" /out/app/services/current');
     expect(dockerfile).toContain("cp -r dist/proto dist/node_modules /out/app/");
     expect(dockerfile).toContain('ENTRYPOINT ["/nodejs/bin/node", "/app/services/current/main.mjs"]');

@@ -62,8 +62,12 @@ describe("the product cache on real Redis", () => {
     const id = randomUUID();
     const cache = new ProductCache(redis, logger, options);
     let loads = 0;
-    await cache.get(id, async () => (loads++, undefined));
-    expect(await cache.get(id, async () => (loads++, undefined))).toBeUndefined();
+    const load = async () => {
+      loads++;
+      return undefined;
+    };
+    await cache.get(id, load);
+    expect(await cache.get(id, load)).toBeUndefined();
     expect(loads).toBe(1);
   });
 

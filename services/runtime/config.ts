@@ -52,3 +52,15 @@ export function loadConfig<S extends z.ZodObject>(
   });
   throw new ConfigError(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
 }
+
+/** Settings every service (gRPC or the HTTP gateway) reads, beside those of its stores and its own. */
+export const runtimeEnv = z.object({
+  HOST: z.string().default("127.0.0.1").describe("the interface to listen on; 0.0.0.0 in a pod"),
+  SHUTDOWN_DRAIN_SECONDS: count.default(20).describe("how long in-flight calls may finish after SIGTERM"),
+  SERVICE_REVISION: z
+    .string()
+    .default("dev")
+    .describe("the revision label of request metrics (the rollout's pod hash)"),
+  ZONE: z.string().default("unknown").describe("the availability zone label of request metrics"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});

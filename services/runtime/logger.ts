@@ -3,7 +3,14 @@ import { context, logs, type SeverityNumber, trace } from "@opentelemetry/api";
 import { type Logger, pino } from "pino";
 
 /** pino's levels to OpenTelemetry severities (trace 1 ... fatal 21). */
-const severities: Record<string, SeverityNumber> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
+const severities: Record<string, SeverityNumber> = {
+  trace: 1,
+  debug: 5,
+  info: 9,
+  warn: 13,
+  error: 17,
+  fatal: 21,
+};
 
 /**
  * Copies each log line to the OpenTelemetry logs pipeline. pino writes synchronously from

@@ -1,27 +1,17 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { GenFile } from "@bufbuild/protobuf/codegenv2";
 import { z } from "zod";
-import { count, loadConfig, port, postgresUrl, redisUrl } from "./config.js";
-import { createLogger, type Logger } from "./logger.js";
-import { RequestMetrics } from "./metrics.js";
+import { loadConfig, port, postgresUrl, redisUrl, runtimeEnv } from "./config.js";
+import type { Logger } from "./logger.js";
+import type { RequestMetrics } from "./metrics.js";
 import { connectPostgres, type Database, migrate } from "./postgres.js";
 import { connectRedis, type Redis } from "./redis.js";
 import { type Handlers, RpcServer } from "./rpc/server.js";
 import type { ServiceSpec } from "./service-spec.js";
 import { onShutdown } from "./shutdown.js";
-import { startTelemetry } from "./telemetry.js";
+import { instrument } from "./telemetry.js";
 
-/** Settings every service reads, beside those of its stores and its own. */
-export const runtimeEnv = z.object({
-  HOST: z.string().default("127.0.0.1").describe("the interface to listen on; 0.0.0.0 in a pod"),
-  SHUTDOWN_DRAIN_SECONDS: count.default(20).describe("how long in-flight calls may finish after SIGTERM"),
-  SERVICE_REVISION: z
-    .string()
-    .default("dev")
-    .describe("the revision label of request metrics (the rollout's pod hash)"),
-  ZONE: z.string().default("unknown").describe("the availability zone label of request metrics"),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
-});
+export { runtimeEnv };
 
 /** What a service's `start` receives: everything the runtime opened for it. */
 export interface ServiceKit<C> {
@@ -79,15 +69,7 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
   const config = loadConfig(schema, env) as ServiceKit<z.output<z.ZodObject<E>>>["config"] &
     Record<string, unknown>;
 
-  const telemetry = startTelemetry(
-    { service: spec.name, version: config.SERVICE_REVISION, zone: config.ZONE },
-    env,
-  );
-  const logger = createLogger(spec.name, {
-    level: config.LOG_LEVEL,
-    exportToOpenTelemetry: telemetry.exporting,
-  });
-  const metrics = new RequestMetrics(spec.name, { zone: config.ZONE, version: config.SERVICE_REVISION });
+  const { telemetry, logger, metrics } = instrument(spec.name, config, env);
 
   const db = config["POSTGRES_URL"] ? connectPostgres(String(config["POSTGRES_URL"]), { logger }) : undefined;
   if (db && definition.migrations) await migrate(db, definition.migrations, logger);

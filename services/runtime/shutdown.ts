@@ -20,6 +20,9 @@ export function onShutdown(plan: ShutdownPlan, logger: Logger): () => Promise<vo
   let shutting: Promise<void> | undefined;
   const shutdown = () => {
     shutting ??= (async () => {
+      // A process may run several services (tests do): a stopped one no longer listens.
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
       logger.info({ inFlight: plan.inFlight() }, "shutting down: no longer accepting work");
       await plan.stopAccepting();
       const deadline = Date.now() + plan.drainSeconds * 1000;

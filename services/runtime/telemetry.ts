@@ -1,11 +1,13 @@
 import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { resourceFromAttributes } from "@opentelemetry/resources";
+import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor } from "@opentelemetry/sdk-logs";
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
+import { createLogger, type Logger } from "./logger.js";
+import { RequestMetrics } from "./metrics.js";
 
 export interface TelemetryIdentity {
   readonly service: string;
@@ -30,12 +32,16 @@ export function startTelemetry(identity: TelemetryIdentity, env: NodeJS.ProcessE
   const exporting = !!(env["OTEL_EXPORTER_OTLP_ENDPOINT"] || env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]);
   const interval = Number(env["OTEL_METRIC_EXPORT_INTERVAL"] ?? 15_000);
   const sdk = new NodeSDK({
+    // The pod's OTEL_RESOURCE_ATTRIBUTES (release version, pod, node) come first; what the
+    // runtime knows fills the rest. The revision stays a label of its own: canary analysis
+    // compares revisions, people read release versions.
     resource: resourceFromAttributes({
       "service.name": identity.service,
       "service.version": identity.version,
       "service.namespace": "platform",
+      "platform.revision": identity.version,
       "cloud.availability_zone": identity.zone,
-    }),
+    }).merge(detectResources({ detectors: [envDetector] })),
     autoDetectResources: false,
     // The runtime's own clients create spans (see tracing.ts); module patching cannot reach bundles.
     instrumentations: [],
@@ -58,4 +64,22 @@ export function startTelemetry(identity: TelemetryIdentity, env: NodeJS.ProcessE
   });
   sdk.start();
   return { exporting, shutdown: () => sdk.shutdown() };
+}
+
+/**
+ * Everything a service process observes itself with: telemetry, logs with trace ids and
+ * request metrics, labelled from the runtime settings (gRPC services and the gateway alike).
+ */
+export function instrument(
+  service: string,
+  config: { readonly SERVICE_REVISION: string; readonly ZONE: string; readonly LOG_LEVEL: string },
+  env: NodeJS.ProcessEnv = process.env,
+): { telemetry: Telemetry; logger: Logger; metrics: RequestMetrics } {
+  const telemetry = startTelemetry({ service, version: config.SERVICE_REVISION, zone: config.ZONE }, env);
+  const logger = createLogger(service, {
+    level: config.LOG_LEVEL,
+    exportToOpenTelemetry: telemetry.exporting,
+  });
+  const metrics = new RequestMetrics(service, { zone: config.ZONE, version: config.SERVICE_REVISION });
+  return { telemetry, logger, metrics };
 }

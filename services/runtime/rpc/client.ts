@@ -51,7 +51,9 @@ export type Client<S extends DescService> = {
 } & { close(): void };
 
 const headerSetter = {
-  set: (carrier: Record<string, string>, key: string, value: string) => void (carrier[key] = value),
+  set(carrier: Record<string, string>, key: string, value: string) {
+    carrier[key] = value;
+  },
 };
 
 function parseDetails(raw: unknown): Record<string, string> {

@@ -1,0 +1,3 @@
+import { startGateway } from "./server.js";
+
+await startGateway();
