@@ -5,6 +5,7 @@ import { loadServiceRegistry, type RegisteredService } from "../services/registr
 import { provisionDatabases } from "./databases.js";
 import { grpcServing, httpOk } from "./health.js";
 import { dataDir, repoRoot } from "./paths.js";
+import { portOpen } from "./process.js";
 import { type ServiceProcess, startServiceProcess, stopServiceProcess, waitHealthy } from "./processes.js";
 import { log, step } from "./progress.js";
 import { localSecret } from "./secrets.js";
@@ -100,6 +101,14 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const stopServices = async () => {
     for (const service of [...started].reverse()) await stopServiceProcess(service);
   };
+  const ports = services.map((s) => (s.protocol === "http" ? options.gatewayPort : s.port));
+  for (const [i, port] of ports.entries()) {
+    if (await portOpen(port)) {
+      throw new Error(
+        `${services[i]!.name}'s port ${port} on 127.0.0.1 is taken by another program; stop it first`,
+      );
+    }
+  }
   try {
     for (const [i, service] of services.entries()) {
       await step(`starting ${service.name}`, async () => {

@@ -12,7 +12,7 @@ export interface LocalContext {
   readonly adminPassword: string;
 }
 
-/** `CATALOG_ADDRESS=127.0.0.1:50052` for every service: how callers find each other locally. */
+/** `CATALOG_ADDRESS=127.0.0.1:7102` for every service: how callers find each other locally. */
 function addresses(services: readonly RegisteredService[]): Record<string, string> {
   return Object.fromEntries(
     services.map((s) => [`${s.name.toUpperCase().replace(/-/g, "_")}_ADDRESS`, `127.0.0.1:${s.port}`]),

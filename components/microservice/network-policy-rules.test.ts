@@ -41,7 +41,7 @@ describe("service NetworkPolicies", () => {
   });
 
   it("admit to catalog's port exactly its callers, the gateway and orders", () => {
-    expect(callersOn(policy("catalog").ingress, 50052).sort()).toEqual(["gateway", "orders"]);
+    expect(callersOn(policy("catalog").ingress, 7102).sort()).toEqual(["gateway", "orders"]);
   });
 
   it("admit the ingress controller's namespace to the gateway only", () => {
@@ -88,7 +88,7 @@ describe("service NetworkPolicies", () => {
 
   it("let orders reach its Postgres, Kafka, catalog's port, DNS and the collector, nothing more", () => {
     expect(egressPorts(policy("orders").egress).sort((a, b) => a - b)).toEqual([
-      53, 53, 4318, 5432, 9096, 50052,
+      53, 53, 4318, 5432, 7102, 9096,
     ]);
     const kafka = policy("orders").egress.find((r) => r.ports[0]?.port === 9096)!;
     expect(kafka.to?.map((p) => p.ipBlock?.cidr)).toEqual(context().kafkaCidrs);

@@ -24,9 +24,9 @@ const env = (name: string) =>
 describe("the pod", () => {
   it("probes gRPC services with gRPC health checks on their port", () => {
     const c = container("catalog");
-    expect(c.readinessProbe).toMatchObject({ grpc: { port: 50052 } });
-    expect(c.livenessProbe).toMatchObject({ grpc: { port: 50052 } });
-    expect(c.startupProbe).toMatchObject({ grpc: { port: 50052 } });
+    expect(c.readinessProbe).toMatchObject({ grpc: { port: 7102 } });
+    expect(c.livenessProbe).toMatchObject({ grpc: { port: 7102 } });
+    expect(c.startupProbe).toMatchObject({ grpc: { port: 7102 } });
   });
 
   it("probes the HTTP gateway on /readyz and /healthz", () => {
@@ -126,7 +126,7 @@ describe("the pod", () => {
     expect(e["SERVICE_REVISION"]).toMatchObject({
       valueFrom: { fieldRef: { fieldPath: "metadata.labels['rollouts-pod-template-hash']" } },
     });
-    expect(e["PORT"]).toEqual({ name: "PORT", value: "50054" });
+    expect(e["PORT"]).toEqual({ name: "PORT", value: "7104" });
   });
 
   it("exports over OTLP/HTTP protobuf, as the runtime's exporter-*-otlp-proto packages speak", () => {
@@ -143,7 +143,7 @@ describe("the pod", () => {
   });
 
   it("exposes only the service port: metrics are pushed over OTLP, never scraped", () => {
-    expect(container("catalog").ports).toEqual([{ name: "grpc", containerPort: 50052, protocol: "TCP" }]);
+    expect(container("catalog").ports).toEqual([{ name: "grpc", containerPort: 7102, protocol: "TCP" }]);
     expect(env("catalog")["METRICS_PORT"]).toBeUndefined();
   });
 

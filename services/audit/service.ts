@@ -3,7 +3,7 @@ import { defineService } from "../runtime/service-spec.js";
 export default defineService({
   name: "audit",
   summary: "The append-only, hash-chained audit trail of every event; history and state at time T.",
-  port: 50056,
+  port: 7106,
   protocol: "grpc",
   public: true,
   stores: ["postgres"],

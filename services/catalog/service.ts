@@ -3,7 +3,7 @@ import { defineService } from "../runtime/service-spec.js";
 export default defineService({
   name: "catalog",
   summary: "Products, prices and stock, behind a read-through Redis cache.",
-  port: 50052,
+  port: 7102,
   protocol: "grpc",
   public: true,
   stores: ["postgres", "redis"],

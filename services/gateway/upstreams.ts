@@ -36,7 +36,7 @@ export const upstreamNames = Object.keys(upstreamServices) as UpstreamName[];
 
 const address = z
   .string()
-  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: 'a host:port such as "catalog.platform.svc:50052"' });
+  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: 'a host:port such as "catalog.platform.svc:7102"' });
 
 /** `<NAME>_ADDRESS` per upstream, defaulting to 127.0.0.1 and the port its service.ts declares. */
 const addressEnv = Object.fromEntries(

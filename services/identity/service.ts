@@ -3,7 +3,7 @@ import { defineService } from "../runtime/service-spec.js";
 export default defineService({
   name: "identity",
   summary: "Users, password login, short-lived EdDSA JWTs with refresh, JWKS and API keys.",
-  port: 50051,
+  port: 7101,
   protocol: "grpc",
   public: true,
   stores: ["postgres", "redis"],

@@ -3,7 +3,7 @@ import { defineService } from "../runtime/service-spec.js";
 export default defineService({
   name: "notifications",
   summary: "Webhook subscriptions; delivers HMAC-signed webhooks with retries and a dead-letter topic.",
-  port: 50055,
+  port: 7105,
   protocol: "grpc",
   public: true,
   stores: ["postgres"],

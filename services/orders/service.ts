@@ -3,7 +3,7 @@ import { defineService } from "../runtime/service-spec.js";
 export default defineService({
   name: "orders",
   summary: "Places and cancels orders; reserves stock in catalog as a saga with compensation.",
-  port: 50054,
+  port: 7104,
   protocol: "grpc",
   public: true,
   calls: ["catalog"],

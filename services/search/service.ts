@@ -3,7 +3,7 @@ import { defineService } from "../runtime/service-spec.js";
 export default defineService({
   name: "search",
   summary: "Full-text product search on OpenSearch, indexed from catalog events.",
-  port: 50053,
+  port: 7103,
   protocol: "grpc",
   public: true,
   stores: ["opensearch"],
