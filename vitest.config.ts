@@ -24,7 +24,7 @@ export default defineConfig({
           name: "integration",
           include: slow,
           exclude: ["**/node_modules/**"],
-          // Real PostgreSQL and Redis (and more as services need them), started by local/.
+          // Real PostgreSQL, Redis, Kafka and OpenSearch, installed and started by local/.
           globalSetup: ["test/servers-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,

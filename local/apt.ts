@@ -4,6 +4,7 @@ import { log } from "./progress.js";
 let updated = false;
 
 function installed(pkg: string): boolean {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a template
   const query = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
   return query.status === 0 && query.stdout.includes("install ok installed");
 }

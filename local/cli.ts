@@ -5,7 +5,7 @@
  */
 import { selectServers, startServers } from "./servers.js";
 
-const usage = "usage: npm run local -- up|down|status [postgres|redis ...]";
+const usage = "usage: npm run local -- up|down|status [postgres|redis|kafka|opensearch ...]";
 
 async function main([command, ...names]: string[]): Promise<number> {
   const servers = selectServers(names);

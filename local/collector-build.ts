@@ -20,9 +20,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { withLock } from "./lock.js";
 import { cacheDir } from "./paths.js";
-import { isAlive } from "./process.js";
 import { log, step } from "./progress.js";
 
 export const otelcolVersion = "0.158.0";
@@ -160,26 +159,6 @@ async function runBuilder(builder: string, cwd: string, env: NodeJS.ProcessEnv, 
       .split("\n")
       .filter((l) => !l.startsWith("go: downloading"));
     throw new Error(`ocb failed (exit ${code}); full log: ${logFile}\n${tail.slice(-40).join("\n")}`);
-  }
-}
-
-/** One builder per cache folder at a time, across processes; a dead holder's lock is taken over. */
-async function withLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
-  const lock = join(dir, ".lock");
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: "wx" });
-      break;
-    } catch {
-      const holder = Number(readFileSync(lock, "utf8"));
-      if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) rmSync(lock, { force: true });
-      else await sleep(2_000);
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    rmSync(lock, { force: true });
   }
 }
 

@@ -13,6 +13,7 @@ import { seedDemoData } from "./seed.js";
 import type { LocalServer } from "./server.js";
 import { localServers, startServers } from "./servers.js";
 import { localServiceEnv } from "./service-env.js";
+import { ensureTopics } from "./topics.js";
 
 export interface PlatformOptions {
   /** Services to run; default: every service with an entry point. The gateway starts last. */
@@ -75,7 +76,16 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const services = runnableServices(registry, options.services);
   // Servers someone else started (an earlier `npm run local -- up`) stay up afterwards.
   const ours = localServers.filter((s) => s.pid() === undefined);
-  const servers = await startServers(localServers);
+  const stopOurs = async () => {
+    for (const server of [...ours].reverse()) await server.stop();
+  };
+  const servers = await startServers(localServers).catch(async (err: unknown) => {
+    await stopOurs();
+    throw err;
+  });
+  await step("creating the registry's Kafka topics", () =>
+    ensureTopics(servers["PLATFORM_KAFKA_BROKERS"]!, registry),
+  );
   const databases = await step("provisioning a database and role per service", () =>
     provisionDatabases(
       servers["PLATFORM_POSTGRES_URL"]!,
@@ -128,6 +138,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     }
   } catch (err) {
     await stopServices();
+    if (!options.keepServers) await stopOurs();
     throw err;
   }
   const address = (name: string) => {
@@ -147,7 +158,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     seeded,
     async stop() {
       await stopServices();
-      if (!options.keepServers) for (const server of [...ours].reverse()) await server.stop();
+      if (!options.keepServers) await stopOurs();
     },
   };
 }

@@ -1,5 +1,14 @@
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createConnection } from "node:net";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -80,6 +89,11 @@ export async function stopDaemon(
   while (isAlive(pid)) await sleep(50);
   rmSync(pidFile, { force: true });
   return true;
+}
+
+/** Keeps the previous run's log as `<file>.1`, so a chatty server's log holds one run. */
+export function rotateLog(file: string): void {
+  if (existsSync(file)) renameSync(file, `${file}.1`);
 }
 
 /** The last lines of a log, to put in an error message. */

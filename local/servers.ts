@@ -1,9 +1,11 @@
+import { kafka } from "./kafka.js";
+import { opensearch } from "./opensearch.js";
 import { postgres } from "./postgres.js";
 import { redis } from "./redis.js";
 import type { LocalServer } from "./server.js";
 
-/** Every local backing server, in start order. */
-export const localServers: readonly LocalServer[] = [postgres, redis];
+/** Every local backing server, in install order. */
+export const localServers: readonly LocalServer[] = [postgres, redis, kafka, opensearch];
 
 /** Picks servers by name; no names means all of them. */
 export function selectServers(names: readonly string[]): LocalServer[] {
@@ -18,13 +20,17 @@ export function selectServers(names: readonly string[]): LocalServer[] {
   });
 }
 
-/** Installs and starts the servers, and returns the environment that reaches them. */
+/**
+ * Installs the servers one after the other (apt and Maven each want their cache to
+ * themselves), then starts them all at once: the JVMs' start-up is most of the wait.
+ * Returns the environment that reaches them; fails naming every server that did not start.
+ */
 export async function startServers(servers: readonly LocalServer[]): Promise<Record<string, string>> {
-  let env: Record<string, string> = {};
-  for (const server of servers) {
-    await server.install();
-    await server.start();
-    env = { ...env, ...server.connection() };
-  }
-  return env;
+  for (const server of servers) await server.install();
+  const started = await Promise.allSettled(servers.map((server) => server.start()));
+  const failed = started.flatMap((result, i) =>
+    result.status === "rejected" ? [`${servers[i]!.name}: ${(result.reason as Error).message}`] : [],
+  );
+  if (failed.length > 0) throw new Error(failed.join("\n"));
+  return Object.assign({}, ...servers.map((server) => server.connection())) as Record<string, string>;
 }

@@ -33,6 +33,7 @@ const extras: Record<string, (context: LocalContext) => Record<string, string>> 
 /** The whole environment of one service process in local mode. */
 export function localServiceEnv(service: RegisteredService, context: LocalContext): NodeJS.ProcessEnv {
   const redis = context.servers["PLATFORM_REDIS_URL"];
+  const usesKafka = service.topic !== undefined || service.consumedTopics.length > 0;
   return {
     PATH: process.env["PATH"],
     HOME: process.env["HOME"],
@@ -46,6 +47,11 @@ export function localServiceEnv(service: RegisteredService, context: LocalContex
     ...addresses(context.services),
     ...(service.stores.includes("postgres") ? { POSTGRES_URL: context.databases[service.name] } : {}),
     ...(service.stores.includes("redis") && redis ? { REDIS_URL: redis } : {}),
+    ...(service.stores.includes("opensearch")
+      ? { OPENSEARCH_ENDPOINT: context.servers["PLATFORM_OPENSEARCH_URL"] }
+      : {}),
+    ...(usesKafka ? { KAFKA_BROKERS: context.servers["PLATFORM_KAFKA_BROKERS"] } : {}),
+    ...(service.consumedTopics.length > 0 ? { KAFKA_TOPICS: service.consumedTopics.join(",") } : {}),
     ...extras[service.name]?.(context),
   };
 }

@@ -11,19 +11,26 @@ import { examples } from "./start/examples.js";
 const help = `usage: npm start [-- options]
 
 Runs the platform on 127.0.0.1: PostgreSQL and Redis (installed from Debian packages on
-first use), a database per service, every service from its esbuild bundle, demo data.
+first use), Kafka and OpenSearch (downloaded from Maven Central on first use, about a
+minute), a database per service, every service from its esbuild bundle, demo data.
 
 options:
   --services a,b     run only these services (default: all runnable; callees start first)
   --port N           the gateway's port (default 8080, or PLATFORM_GATEWAY_PORT)
   --wipe             delete this checkout's local data (.local/) before starting
-  --keep-servers     leave PostgreSQL and Redis running after Ctrl-C
+  --keep-servers     leave PostgreSQL, Redis, Kafka and OpenSearch running after Ctrl-C
   --help             this text
 
 environment:
   PLATFORM_ADMIN_PASSWORD   the admin@platform.local password (generated and printed if unset)
   PLATFORM_DATA_DIR         where server data, logs and local secrets live (default .local/)
-  PLATFORM_POSTGRES_PORT    PostgreSQL's port (default 15432); PLATFORM_REDIS_PORT likewise (16379)
+  PLATFORM_POSTGRES_PORT    PostgreSQL's port (default 15432); PLATFORM_REDIS_PORT likewise (16379),
+                            PLATFORM_KAFKA_PORT (19092; its controller PLATFORM_KAFKA_CONTROLLER_PORT,
+                            the next port), PLATFORM_OPENSEARCH_PORT (19200; its transport
+                            PLATFORM_OPENSEARCH_TRANSPORT_PORT, 19300)
+  PLATFORM_JAVA_HOME        the JDK for Kafka (17+) and OpenSearch (21+); else found on the PATH
+                            or under /usr/lib/jvm
+  PLATFORM_KAFKA_HEAP       Kafka's heap (default 256m); PLATFORM_OPENSEARCH_HEAP likewise (512m)
   LOG_LEVEL                 the services' log level (default info); logs go to <data>/logs/`;
 
 const { values } = parseArgs({

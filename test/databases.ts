@@ -37,3 +37,11 @@ export function testRedis(label: string): { url: string; prefix: string } {
     throw new Error("no Redis: integration tests run in the integration project (test/servers-setup.ts)");
   return { url, prefix: `test:${label}:${randomBytes(4).toString("hex")}:` };
 }
+
+/** The test Kafka broker list; the topics of the service registry exist (test/servers-setup.ts). */
+export function testKafkaBrokers(): string {
+  const brokers = inject("servers")["PLATFORM_KAFKA_BROKERS"];
+  if (!brokers)
+    throw new Error("no Kafka: integration tests run in the integration project (test/servers-setup.ts)");
+  return brokers;
+}

@@ -5,6 +5,8 @@
  */
 import type { TestProject } from "vitest/node";
 import { localServers, startServers } from "../local/servers.js";
+import { ensureTopics } from "../local/topics.js";
+import { loadServiceRegistry } from "../services/registry.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -15,7 +17,10 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const alreadyRunning = new Set(localServers.filter((s) => s.pid() !== undefined).map((s) => s.name));
-  project.provide("servers", await startServers(localServers));
+  const servers = await startServers(localServers);
+  // The registry's topics, as production has them from Pulumi (with one replica here).
+  await ensureTopics(servers["PLATFORM_KAFKA_BROKERS"]!, await loadServiceRegistry());
+  project.provide("servers", servers);
   return async () => {
     for (const server of [...localServers].reverse()) {
       if (!alreadyRunning.has(server.name)) await server.stop();

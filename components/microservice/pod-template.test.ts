@@ -110,6 +110,8 @@ describe("the pod", () => {
       valueFrom: { secretKeyRef: { name: "search-kafka" } },
     });
     expect(env("catalog")["KAFKA_CONSUMER_GROUP"]).toBeUndefined();
+    expect(env("search")["KAFKA_TOPICS"]).toEqual({ name: "KAFKA_TOPICS", value: "catalog.events.v1" });
+    expect(env("audit")["KAFKA_TOPICS"]).toMatchObject({ value: expect.stringContaining("orders.events.v1") });
     expect(env("search")["POSTGRES_URL"]).toBeUndefined();
     expect(env("gateway")["KAFKA_BROKERS"]).toBeUndefined();
   });

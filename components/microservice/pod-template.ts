@@ -65,7 +65,7 @@ const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fiel
  * The environment, by store (see the Microservice doc comment for the contract):
  * Postgres `POSTGRES_URL`; Redis `REDIS_URL`, `REDIS_KEY_PREFIX`; Kafka `KAFKA_BROKERS`,
  * `KAFKA_USERNAME`, `KAFKA_PASSWORD`, `KAFKA_SASL_MECHANISM`, `KAFKA_CLIENT_ID` and, for
- * consumers, `KAFKA_CONSUMER_GROUP`; OpenSearch `OPENSEARCH_ENDPOINT`, `AWS_REGION`.
+ * consumers, `KAFKA_CONSUMER_GROUP` and `KAFKA_TOPICS`; OpenSearch `OPENSEARCH_ENDPOINT`, `AWS_REGION`.
  */
 export function storeEnv(service: RegisteredService) {
   const env: object[] = [];
@@ -85,7 +85,11 @@ export function storeEnv(service: RegisteredService) {
       secretEnv("KAFKA_CLIENT_ID", secret, "clientId"),
     );
     if (service.consumedTopics.length > 0)
-      env.push(secretEnv("KAFKA_CONSUMER_GROUP", secret, "consumerGroup"));
+      env.push(secretEnv("KAFKA_CONSUMER_GROUP", secret, "consumerGroup"), {
+        // Derived from the registry ("all" resolved), like the ACLs that allow reading them.
+        name: "KAFKA_TOPICS",
+        value: service.consumedTopics.join(","),
+      });
   }
   if (service.stores.includes("opensearch")) {
     const configMap = configMapName(service.name);

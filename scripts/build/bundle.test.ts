@@ -15,6 +15,7 @@ describe("bundleService", () => {
     expect(file).toBe(join(out, "services/catalog/main.mjs"));
     expect(readFileSync(file, "utf8")).toMatch(/^import \{ createRequire as __createRequire \}/);
     expect(existsSync(join(dirname(file), "migrations/001.do.products.sql"))).toBe(true);
+    expect(existsSync(join(dirname(file), "runtime-sql/001.do.outbox.sql"))).toBe(true);
   });
 
   it("puts the protos grpc-js loads where its modules look: <bundle dir>/../../proto", async () => {

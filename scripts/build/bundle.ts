@@ -100,6 +100,9 @@ export async function bundleService(
   });
   const migrations = join(root, "services", service, "migrations");
   if (existsSync(migrations)) cpSync(migrations, join(target, "migrations"), { recursive: true });
+  // The runtime's own tables (outbox, processed events): runtime/postgres.ts reads them from
+  // `runtime-sql/` beside its module, which in a bundle is the bundle itself.
+  cpSync(join(root, "services/runtime/runtime-sql"), join(target, "runtime-sql"), { recursive: true });
   for (const [source, destination] of runtimeProtos) {
     const to = join(outDir, "proto", destination);
     mkdirSync(dirname(to), { recursive: true });

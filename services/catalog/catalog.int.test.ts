@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, testRedis } from "../../test/databases.js";
+import { createTestDatabase, testKafkaBrokers, testRedis } from "../../test/databases.js";
 import { CatalogService } from "../gen/platform/catalog/v1/catalog_pb.js";
 import { connectRedis, type Redis } from "../runtime/redis.js";
 import { type Client, createClient, Status } from "../runtime/rpc/client.js";
@@ -33,6 +33,7 @@ beforeAll(async () => {
   running = await runService(definition, {
     POSTGRES_URL: database.url,
     REDIS_URL: url,
+    KAFKA_BROKERS: testKafkaBrokers(),
     PORT: "0",
     LOG_LEVEL: "silent",
   });

@@ -1,6 +1,7 @@
 import type { CatalogService, Product } from "../gen/platform/catalog/v1/catalog_pb.js";
 import { invalidArgument, notFound } from "../runtime/errors.js";
-import type { Database } from "../runtime/postgres.js";
+import type { EventOutbox } from "../runtime/event-wiring.js";
+import type { Database, Queryable } from "../runtime/postgres.js";
 import type { Handlers } from "../runtime/rpc/server.js";
 import { type CachedProduct, type ProductCache, toCached } from "./cache.js";
 import { decodeCursor, encodeCursor, isUuid } from "./cursor.js";
@@ -38,8 +39,33 @@ const pageSize = (limit: number) => {
   return limit || 20;
 };
 
+/**
+ * Every product event carries the product as it is after the change (event-carried state),
+ * so search can index it and the audit trail can answer "what was it at time T".
+ */
+function productEvent(
+  outbox: EventOutbox,
+  tx: Queryable,
+  row: ProductRow,
+  action: string,
+  actor: string,
+  extra = {},
+) {
+  return outbox.append(tx, {
+    entity: "product",
+    entityId: row.id,
+    action,
+    actor,
+    data: { product: toCached(row), ...extra },
+  });
+}
+
 /** The catalog's RPCs: one small function each. */
-export function catalogHandlers(db: Database, cache: ProductCache): Handlers<typeof CatalogService> {
+export function catalogHandlers(
+  db: Database,
+  cache: ProductCache,
+  outbox: EventOutbox,
+): Handlers<typeof CatalogService> {
   const refresh = (rows: ProductRow[]) => Promise.all(rows.map((r) => cache.put(r)));
   return {
     async getProduct({ id }) {
@@ -75,10 +101,16 @@ export function catalogHandlers(db: Database, cache: ProductCache): Handlers<typ
         stock: request.stock,
       };
       validateProductFields(fields);
-      const created = await insertProduct(db, fields).catch((err: { code?: string }) => {
-        if (err.code === "23505") throw invalidArgument("sku already used", { sku: "must be unique" });
-        throw err;
-      });
+      const created = await db
+        .transaction(async (tx) => {
+          const row = await insertProduct(tx, fields);
+          await productEvent(outbox, tx, row, "created", request.principal!.userId);
+          return row;
+        })
+        .catch((err: { code?: string }) => {
+          if (err.code === "23505") throw invalidArgument("sku already used", { sku: "must be unique" });
+          throw err;
+        });
       await cache.put(created);
       return { product: row(created) };
     },
@@ -95,8 +127,13 @@ export function catalogHandlers(db: Database, cache: ProductCache): Handlers<typ
         stock: request.stock,
       };
       validateProductFields(changes);
-      const updated = await updateProduct(db, request.id, changes);
-      if (!updated) throw notFound(`product ${request.id}`);
+      const updated = await db.transaction(async (tx) => {
+        const row = await updateProduct(tx, request.id, changes);
+        if (!row) throw notFound(`product ${request.id}`);
+        const changed = Object.keys(changes).filter((k) => changes[k as keyof typeof changes] !== undefined);
+        await productEvent(outbox, tx, row, "updated", request.principal!.userId, { changed });
+        return row;
+      });
       await cache.put(updated);
       return { product: row(updated) };
     },
@@ -106,14 +143,26 @@ export function catalogHandlers(db: Database, cache: ProductCache): Handlers<typ
         throw invalidArgument("an idempotency key is required", { idempotencyKey: "missing" });
       if (!orderId) throw invalidArgument("an order id is required", { orderId: "missing" });
       validateLines(lines);
-      const reservation = await db.transaction((tx) => reserveStock(tx, idempotencyKey, orderId, lines));
+      const reservation = await db.transaction(async (tx) => {
+        const result = await reserveStock(tx, idempotencyKey, orderId, lines);
+        for (const row of result.changed) {
+          await productEvent(outbox, tx, row, "stock-reserved", `order:${orderId}`, { orderId });
+        }
+        return result;
+      });
       await refresh(reservation.changed);
       return { reservationId: reservation.reservationId, unitPrices: reservation.unitPrices };
     },
 
     async releaseStock({ idempotencyKey, orderId }) {
       if (!orderId) throw invalidArgument("an order id is required", { orderId: "missing" });
-      const result = await db.transaction((tx) => releaseStock(tx, idempotencyKey, orderId));
+      const result = await db.transaction(async (tx) => {
+        const released = await releaseStock(tx, idempotencyKey, orderId);
+        for (const row of released.changed) {
+          await productEvent(outbox, tx, row, "stock-released", `order:${orderId}`, { orderId });
+        }
+        return released;
+      });
       await refresh(result.changed);
       return { released: result.released };
     },

@@ -17,12 +17,12 @@ export const definition: ServiceDefinition<typeof CatalogService, typeof env> = 
   rpc: { service: CatalogService, file: file_platform_catalog_v1_catalog },
   env,
   migrations: join(import.meta.dirname, "migrations"),
-  async start({ db, redis, logger, config }) {
+  async start({ db, redis, logger, config, outbox }) {
     const cache = new ProductCache(redis, logger, {
       ttlMs: config.CATALOG_CACHE_TTL_SECONDS * 1000,
       missingTtlMs: config.CATALOG_CACHE_MISSING_TTL_SECONDS * 1000,
       lockMs: 200,
     });
-    return { handlers: catalogHandlers(db, cache) };
+    return { handlers: catalogHandlers(db, cache, outbox) };
   },
 };

@@ -3,7 +3,7 @@ import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, testRedis } from "../../test/databases.js";
+import { createTestDatabase, testKafkaBrokers, testRedis } from "../../test/databases.js";
 import { definition as catalogDefinition } from "../catalog/server.js";
 import { definition as identityDefinition } from "../identity/server.js";
 import { type RunningService, runService } from "../runtime/run-service.js";
@@ -38,7 +38,7 @@ async function startBackends() {
     createTestDatabase("gw_catalog"),
   ]);
   drops.push(identityDb.drop, catalogDb.drop);
-  const common = { REDIS_URL: redis.url, PORT: "0", LOG_LEVEL: "silent" };
+  const common = { REDIS_URL: redis.url, KAFKA_BROKERS: testKafkaBrokers(), PORT: "0", LOG_LEVEL: "silent" };
   const identity = await runService(identityDefinition, {
     ...common,
     POSTGRES_URL: identityDb.url,

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, testRedis } from "../../test/databases.js";
+import { createTestDatabase, testKafkaBrokers, testRedis } from "../../test/databases.js";
 import { IdentityService } from "../gen/platform/identity/v1/identity_pb.js";
 import { connectRedis, type Redis } from "../runtime/redis.js";
 import { type Client, createClient, type RpcError, Status } from "../runtime/rpc/client.js";
@@ -30,6 +30,7 @@ beforeAll(async () => {
   env = {
     POSTGRES_URL: database.url,
     REDIS_URL: testRedis("identity").url,
+    KAFKA_BROKERS: testKafkaBrokers(),
     PORT: "0",
     LOG_LEVEL: "silent",
     IDENTITY_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { SpanKind } from "@opentelemetry/api";
 import pg from "pg";
 import Postgrator from "postgrator";
@@ -64,14 +65,19 @@ export function connectPostgres(url: string, options: { logger: Logger; max?: nu
  * Applies the service's SQL migrations (`migrations/NNN.do.<name>.sql`) with Postgrator.
  * An advisory lock makes concurrent replicas take turns instead of racing.
  */
-export async function migrate(db: Database, directory: string, logger: Logger): Promise<number> {
+export async function migrate(
+  db: Database,
+  directory: string,
+  logger: Logger,
+  schemaTable = "schema_migrations",
+): Promise<number> {
   const client = await db.pool.connect();
   try {
     await client.query("SELECT pg_advisory_lock(hashtext('platform.migrations'))");
     const postgrator = new Postgrator({
       migrationPattern: `${directory}/*.sql`,
       driver: "pg",
-      schemaTable: "schema_migrations",
+      schemaTable,
       execQuery: (text) => client.query(text),
     });
     const applied = await postgrator.migrate();
@@ -81,4 +87,12 @@ export async function migrate(db: Database, directory: string, logger: Logger): 
     await client.query("SELECT pg_advisory_unlock(hashtext('platform.migrations'))").catch(() => undefined);
     client.release();
   }
+}
+
+/**
+ * Applies the runtime's own tables (outbox, processed events) from `runtime-sql/`, which
+ * the bundler copies next to each bundle: the same relative path in both places.
+ */
+export function migrateRuntime(db: Database, logger: Logger): Promise<number> {
+  return migrate(db, join(import.meta.dirname, "runtime-sql"), logger, "runtime_schema_migrations");
 }

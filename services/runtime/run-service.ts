@@ -2,9 +2,11 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { GenFile } from "@bufbuild/protobuf/codegenv2";
 import { z } from "zod";
 import { loadConfig, port, postgresUrl, redisUrl, runtimeEnv } from "./config.js";
+import type { EventHandler } from "./consumer.js";
+import { type EventOutbox, eventsEnv, needsEvents, wireEvents } from "./event-wiring.js";
 import type { Logger } from "./logger.js";
 import type { RequestMetrics } from "./metrics.js";
-import { connectPostgres, type Database, migrate } from "./postgres.js";
+import { connectPostgres, type Database, migrate, migrateRuntime } from "./postgres.js";
 import { connectRedis, type Redis } from "./redis.js";
 import { type Handlers, RpcServer } from "./rpc/server.js";
 import type { ServiceSpec } from "./service-spec.js";
@@ -22,6 +24,8 @@ export interface ServiceKit<C> {
   readonly db: Database;
   /** Open when the service declares the redis store. */
   readonly redis: Redis;
+  /** Present when the service publishes events: append them in the handler's transaction. */
+  readonly outbox: EventOutbox;
 }
 
 export interface ServiceDefinition<S extends DescService, E extends z.ZodRawShape> {
@@ -32,9 +36,12 @@ export interface ServiceDefinition<S extends DescService, E extends z.ZodRawShap
   /** The folder of its SQL migrations, when it declares postgres. */
   readonly migrations?: string;
   /** Builds the handlers; may start background work, returned as closers run on shutdown. */
-  start(
-    kit: ServiceKit<z.output<z.ZodObject<E>>>,
-  ): Promise<{ handlers: Handlers<S>; close?: (() => Promise<unknown>)[] }>;
+  start(kit: ServiceKit<z.output<z.ZodObject<E>>>): Promise<{
+    handlers: Handlers<S>;
+    /** Handles each consumed event (consumers only); runs after the server is up. */
+    consume?: EventHandler;
+    close?: (() => Promise<unknown>)[];
+  }>;
 }
 
 export interface RunningService {
@@ -65,6 +72,7 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
   const schema = runtimeEnv
     .extend({ PORT: port.default(spec.port) })
     .extend(stores.shape)
+    .extend(needsEvents(spec) ? eventsEnv : {})
     .extend((definition.env ?? {}) as E);
   const config = loadConfig(schema, env) as ServiceKit<z.output<z.ZodObject<E>>>["config"] &
     Record<string, unknown>;
@@ -72,8 +80,11 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
   const { telemetry, logger, metrics } = instrument(spec.name, config, env);
 
   const db = config["POSTGRES_URL"] ? connectPostgres(String(config["POSTGRES_URL"]), { logger }) : undefined;
+  if (db) await migrateRuntime(db, logger);
   if (db && definition.migrations) await migrate(db, definition.migrations, logger);
   const redis = config["REDIS_URL"] ? await connectRedis(String(config["REDIS_URL"]), logger) : undefined;
+
+  const events = needsEvents(spec) ? wireEvents(spec, config as never, db, logger) : undefined;
 
   const kit = {
     config,
@@ -89,8 +100,13 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
         throw new Error(`${spec.name} uses Redis but does not declare the redis store in service.ts`);
       return redis;
     },
+    get outbox(): EventOutbox {
+      if (!events?.outbox)
+        throw new Error(`${spec.name} writes events but does not declare events.publishes in service.ts`);
+      return events.outbox;
+    },
   };
-  const { handlers, close = [] } = await definition.start(kit);
+  const { handlers, consume, close = [] } = await definition.start(kit);
   const server = new RpcServer(definition.rpc.service, handlers, {
     file: definition.rpc.file,
     logger,
@@ -98,13 +114,22 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
   });
   const bound = await server.listen(config.HOST, config.PORT);
   logger.info({ host: config.HOST, port: bound, revision: config.SERVICE_REVISION }, `${spec.name} serving`);
+  await events?.start(consume);
 
   const stop = onShutdown(
     {
-      stopAccepting: () => server.stopAccepting(),
-      inFlight: () => metrics.inFlight,
+      stopAccepting: async () => {
+        await Promise.all([server.stopAccepting(), events?.stopAccepting()]);
+      },
+      inFlight: () => metrics.inFlight + (events?.inFlight() ?? 0),
       drainSeconds: config.SHUTDOWN_DRAIN_SECONDS,
-      close: [...close, async () => db?.close(), async () => redis?.quit(), () => telemetry.shutdown()],
+      close: [
+        ...close,
+        async () => events?.close(),
+        async () => db?.close(),
+        async () => redis?.quit(),
+        () => telemetry.shutdown(),
+      ],
     },
     logger,
   );

@@ -1,0 +1,57 @@
+/**
+ * The two ceilings of this machine, each role its own process:
+ *   bare     node:http answering every request with the product's JSON bytes (no hop);
+ *   front    node:http forwarding each request over one raw node:http2 session, no gRPC;
+ *   backend  node:http2 answering every stream with the product's JSON bytes.
+ * Nothing but the transport: no auth, no logging, no tracing, no protobuf.
+ *
+ * usage: node --import tsx scripts/bench/ceilings.ts bare|front|backend
+ * environment: PORT, BACKEND_PORT (front), BENCH_BODY (bare, backend: the JSON)
+ */
+import http from "node:http";
+import http2 from "node:http2";
+
+const role = process.argv[2];
+const port = Number(process.env["PORT"]);
+const body = Buffer.from(process.env["BENCH_BODY"] ?? "{}");
+const json = { "Content-Type": "application/json", "Content-Length": body.length };
+const serverOptions = { keepAliveTimeout: 65_000 };
+
+function front(backendPort: number): http.Server {
+  const session = http2.connect(`http://127.0.0.1:${backendPort}`);
+  return http.createServer(serverOptions, (req, res) => {
+    const stream = session.request({ ":path": req.url ?? "/" }, { endStream: true });
+    const chunks: Buffer[] = [];
+    let status = 502;
+    stream.on("response", (headers) => {
+      status = Number(headers[":status"]);
+    });
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("end", () => {
+      const answer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      res.writeHead(status, { "Content-Type": "application/json", "Content-Length": answer.length });
+      res.end(answer);
+    });
+    stream.on("error", () => res.writeHead(502).end());
+  });
+}
+
+function backend(): http2.Http2Server {
+  const server = http2.createServer();
+  server.on("stream", (stream) => {
+    stream.respond({ ":status": 200, "content-type": "application/json", "content-length": body.length });
+    stream.end(body);
+  });
+  return server;
+}
+
+const server =
+  role === "bare"
+    ? http.createServer(serverOptions, (_req, res) => res.writeHead(200, json).end(body))
+    : role === "front"
+      ? front(Number(process.env["BACKEND_PORT"]))
+      : role === "backend"
+        ? backend()
+        : undefined;
+if (!server) throw new Error(`usage: ceilings.ts bare|front|backend (got ${role})`);
+server.listen(port, "127.0.0.1");

@@ -1,0 +1,148 @@
+/**
+ * An open-loop load generator: requests leave at a fixed rate whether or not earlier ones
+ * were answered (wrk cannot do this; wrk2 is not in Debian). Latency is counted from when
+ * each request was due, not from when a connection became free, so a server that falls
+ * behind shows it (no coordinated omission). Plain node:net sockets and a minimal
+ * response reader keep its own CPU, taken from the same two cores, small.
+ *
+ * usage: node --import tsx scripts/bench/open-loop.ts '{"url", "headers", "rate", "connections", "warmupSeconds", "seconds"}'
+ */
+import { connect, type Socket } from "node:net";
+import { ResponseReader } from "./http-response.js";
+import { generatorProtocol } from "./measurement.js";
+import { LatencyRecorder } from "./stats.js";
+
+export interface OpenLoopConfig {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Requests per second. */
+  readonly rate: number;
+  readonly connections: number;
+  readonly warmupSeconds: number;
+  readonly seconds: number;
+}
+
+interface Connection {
+  readonly socket: Socket;
+  readonly reader: ResponseReader;
+  /** When the request in flight was due, and when it was written. */
+  due: number;
+  sent: number;
+}
+
+const config = JSON.parse(process.argv[2] ?? "{}") as OpenLoopConfig;
+const url = new URL(config.url);
+const request = Buffer.from(
+  `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${Object.entries(config.headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("")}\r\n`,
+);
+
+const latency = new LatencyRecorder();
+const serviceTime = new LatencyRecorder();
+const idle: Connection[] = [];
+/** Due times of requests waiting for a free connection. */
+const backlog: number[] = [];
+let backlogHead = 0;
+let maxBacklog = 0;
+let errors = 0;
+let completed = 0;
+let outstanding = 0;
+
+const start = performance.now() + 100;
+const measureFrom = start + config.warmupSeconds * 1000;
+const end = measureFrom + config.seconds * 1000;
+const total = Math.floor(((end - start) / 1000) * config.rate);
+let scheduled = 0;
+let measuring = false;
+let cpuAtMeasure = process.cpuUsage();
+
+function send(connection: Connection, due: number): void {
+  connection.due = due;
+  connection.sent = performance.now();
+  outstanding++;
+  connection.socket.write(request);
+}
+
+function answered(connection: Connection, status: number): void {
+  const now = performance.now();
+  outstanding--;
+  if (connection.due >= measureFrom && connection.due < end) {
+    completed++;
+    if (status >= 400) errors++;
+    latency.record(now - connection.due);
+    serviceTime.record(now - connection.sent);
+  }
+  if (backlogHead < backlog.length) send(connection, backlog[backlogHead++]!);
+  else idle.push(connection);
+}
+
+function open(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true });
+    const connection: Connection = { socket, reader: new ResponseReader(), due: 0, sent: 0 };
+    socket.once("connect", () => {
+      idle.push(connection);
+      resolve();
+    });
+    socket.on("data", (chunk: Buffer) => {
+      for (const status of connection.reader.push(chunk)) answered(connection, status);
+    });
+    socket.on("error", (err) => {
+      errors++;
+      reject(err);
+    });
+  });
+}
+
+/** Every millisecond or so: send what has come due, on a free connection or into the backlog. */
+function tick(): void {
+  const now = performance.now();
+  if (!measuring && now >= measureFrom) {
+    measuring = true;
+    cpuAtMeasure = process.cpuUsage();
+    generatorProtocol.measuring();
+  }
+  const due = Math.min(total, Math.floor(((now - start) / 1000) * config.rate));
+  for (; scheduled < due; scheduled++) {
+    const at = start + (scheduled * 1000) / config.rate;
+    const connection = idle.pop();
+    if (connection) send(connection, at);
+    else {
+      backlog.push(at);
+      maxBacklog = Math.max(maxBacklog, backlog.length - backlogHead);
+    }
+  }
+  if (scheduled < total) setTimeout(tick, 1);
+  else finish();
+}
+
+function finish(): void {
+  const drained = performance.now() + 5_000;
+  const wait = () => {
+    if (outstanding > 0 && performance.now() < drained) return void setTimeout(wait, 5);
+    const cpu = process.cpuUsage(cpuAtMeasure);
+    const summary = latency.summary();
+    const service = serviceTime.summary();
+    generatorProtocol.result({
+      requestsPerSecond: completed / config.seconds,
+      requests: completed,
+      errors: errors + outstanding,
+      latency: summary,
+      generatorCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      extra: {
+        targetRate: config.rate,
+        maxBacklog,
+        serviceP50: service.p50,
+        serviceP95: service.p95,
+        serviceP99: service.p99,
+      },
+    });
+    for (const connection of idle) connection.socket.destroy();
+    process.exit(0);
+  };
+  wait();
+}
+
+await Promise.all(Array.from({ length: config.connections }, open));
+setTimeout(tick, Math.max(0, start - performance.now()));

@@ -1,0 +1,80 @@
+import { parseArgs } from "node:util";
+import { type ScenarioName, scenarioNames, scenarioTitles, selectScenarios } from "./scenarios.js";
+
+export interface BenchOptions {
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly connections: number;
+  readonly runs: number;
+  readonly scenarios: readonly ScenarioName[];
+  readonly out: string | undefined;
+  /** The first of the bench's ports (gateway); the others follow it. */
+  readonly basePort: number;
+  /** How long to wait for a quiet machine before measuring anyway (and saying so). */
+  readonly quietWaitSeconds: number;
+  /** Write a V8 CPU profile of the gateway here (its numbers are then not comparable). */
+  readonly cpuProfileDir: string | undefined;
+}
+
+export const usage = `usage: npm run bench [-- options]
+
+Measures the authenticated, cached GET /v1/products/{id} through the real gateway and
+catalog (their bundles, as separate processes, on real PostgreSQL and Redis), beside the
+two ceilings of this machine and a direct gRPC call, and checks the targets.
+
+scenarios (default: all, in this order each run):
+${scenarioNames.map((name) => `  ${name.padEnd(13)} ${scenarioTitles[name]}`).join("\n")}
+
+options:
+  --duration S       measured seconds per scenario (default 10)
+  --warmup S         warm-up seconds before each (default 3)
+  --connections N    concurrent connections or callers (default 10)
+  --runs N           full runs; the report gives the median of each number (default 3)
+  --scenarios a,b    only these (gateway-half brings gateway: it needs the peak)
+  --out FILE         also write every number, per run, and the machine as JSON
+  --port N           first of 13 consecutive ports on 127.0.0.1 (default 18280); taken ports are refused
+  --quiet-wait S     wait this long for a quiet machine before measuring anyway (default 600)
+  --cpu-prof DIR     profile the gateway with V8's --cpu-prof into DIR and summarise where its
+                     time goes (a profiled gateway is slower: use with --runs 1 --scenarios gateway)
+  --help             this text`;
+
+function positive(name: string, raw: string | undefined, fallback: number, max = 3600): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new Error(`--${name} must be a whole number from 1 to ${max} (got "${raw}")`);
+  return value;
+}
+
+/** The command line as options, or undefined for --help. Throws on a bad value, naming it. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string" },
+      runs: { type: "string" },
+      scenarios: { type: "string" },
+      out: { type: "string" },
+      port: { type: "string" },
+      "quiet-wait": { type: "string" },
+      "cpu-prof": { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const basePort = positive("port", values.port, 18280, 65535 - 12);
+  if (basePort < 1024) throw new Error(`--port must be 1024 or more (got ${basePort})`);
+  return {
+    seconds: positive("duration", values.duration, 10),
+    warmupSeconds: positive("warmup", values.warmup, 3),
+    connections: positive("connections", values.connections, 10, 1000),
+    runs: positive("runs", values.runs, 3, 20),
+    scenarios: selectScenarios(values.scenarios),
+    out: values.out,
+    basePort,
+    quietWaitSeconds: values["quiet-wait"] === "0" ? 0 : positive("quiet-wait", values["quiet-wait"], 600),
+    cpuProfileDir: values["cpu-prof"],
+  };
+}

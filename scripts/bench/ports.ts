@@ -1,0 +1,42 @@
+import { portOpen } from "../../local/process.js";
+
+/** Where everything the bench starts listens: its own ports, apart from `npm start`'s. */
+export interface BenchPorts {
+  readonly gateway: number;
+  /** Every other service of the registry, running or not (the gateway needs an address for each). */
+  readonly services: Readonly<Record<string, number>>;
+  readonly bare: number;
+  readonly front: number;
+  readonly backend: number;
+}
+
+/** `base` for the gateway, the next ports for the other services, then base+10..12 for the ceilings. */
+export function benchPorts(base: number, services: readonly string[]): BenchPorts {
+  const others = services.filter((name) => name !== "gateway");
+  if (others.length > 9) throw new Error(`the bench has ports for 9 services besides the gateway, not ${others.length}`);
+  return {
+    gateway: base,
+    services: Object.fromEntries(others.map((name, i) => [name, base + 1 + i])),
+    bare: base + 10,
+    front: base + 11,
+    backend: base + 12,
+  };
+}
+
+export const allPorts = (ports: BenchPorts): number[] => [
+  ports.gateway,
+  ...Object.values(ports.services),
+  ports.bare,
+  ports.front,
+  ports.backend,
+];
+
+/** Refuses to start when any of the ports is taken: measuring a stranger's server would be meaningless. */
+export async function refuseTakenPorts(ports: BenchPorts): Promise<void> {
+  const taken: number[] = [];
+  for (const port of allPorts(ports)) if (await portOpen(port)) taken.push(port);
+  if (taken.length > 0)
+    throw new Error(
+      `port${taken.length > 1 ? "s" : ""} ${taken.join(", ")} on 127.0.0.1 ${taken.length > 1 ? "are" : "is"} taken; stop what listens there or pass --port with another base`,
+    );
+}

@@ -1,0 +1,169 @@
+import { join } from "node:path";
+import { provisionDatabases } from "../../local/databases.js";
+import { grpcServing, httpOk } from "../../local/health.js";
+import { repoRoot } from "../../local/paths.js";
+import { runnableServices } from "../../local/platform.js";
+import { type ServiceProcess, waitHealthy } from "../../local/processes.js";
+import { step } from "../../local/progress.js";
+import { redis as redisServer } from "../../local/redis.js";
+import { localSecret } from "../../local/secrets.js";
+import { demoUser, seedDemoData } from "../../local/seed.js";
+import { localServers, startServers } from "../../local/servers.js";
+import { localServiceEnv } from "../../local/service-env.js";
+import { ensureTopics } from "../../local/topics.js";
+import { loadServiceRegistry, type RegisteredService } from "../../services/registry.js";
+import { bundleService } from "../build/bundle.js";
+import type { BenchPorts } from "./ports.js";
+import { startProcess, stopAll } from "./processes.js";
+
+/** The services the measured request passes through (identity only issues the token). */
+const benchServices = ["catalog", "identity", "gateway"];
+
+/** Backing servers the services need, by the names of local/servers.ts. */
+export function serversFor(services: readonly RegisteredService[]): string[] {
+  const needed = new Set<string>();
+  for (const s of services) {
+    for (const store of s.stores) needed.add(store);
+    if (s.topic !== undefined || s.consumedTopics.length > 0) needed.add("kafka");
+  }
+  return localServers.map((s) => s.name).filter((name) => needed.has(name));
+}
+
+/** Settings the bench changes from local mode, each for a reason it can state. */
+const benchEnv: Record<string, Record<string, string>> = {
+  gateway: {
+    // One principal sends every request: the default 1200/60s would answer 429s within a
+    // second. The limit is raised, not removed: every request still runs the GCRA in Redis.
+    RATE_LIMIT_READ: "1000000000/60s",
+    REDIS_KEY_PREFIX: "bench-gateway:",
+  },
+  // The product stays cached for the whole bench (the default 300 s would expire mid-run).
+  catalog: { CATALOG_CACHE_TTL_SECONDS: "3600" },
+};
+
+export interface BenchStack {
+  readonly gatewayUrl: string;
+  readonly catalogAddress: string;
+  readonly productPath: string;
+  readonly productId: string;
+  /** The product as the gateway answers it: the bytes the ceilings send too. */
+  readonly productJson: string;
+  /** A fresh access token from identity, through the gateway's login route. */
+  login(): Promise<string>;
+  /** Pids whose CPU is ours: the services and Redis. */
+  pids(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+async function text(response: Response, what: string): Promise<string> {
+  const body = await response.text();
+  if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${body}`);
+  return body;
+}
+
+const json = async (response: Response, what: string) =>
+  JSON.parse(await text(response, what)) as Record<string, unknown>;
+
+/**
+ * Catalog, identity and the gateway from their bundles, each its own process as `npm start`
+ * runs them, on the bench's ports with databases of their own (bench_catalog,
+ * bench_identity) on the local PostgreSQL, and the shared local Redis. Servers already
+ * running are reused and left running.
+ */
+export async function startStack(
+  ports: BenchPorts,
+  logDir: string,
+  cpuProfileDir?: string,
+): Promise<BenchStack> {
+  const registry = (await loadServiceRegistry()).map((s) => ({
+    ...s,
+    port: s.name === "gateway" ? ports.gateway : ports.services[s.name]!,
+  }));
+  const services = runnableServices(registry, benchServices);
+  const needed = localServers.filter((s) => serversFor(services).includes(s.name));
+  const ours = needed.filter((s) => s.pid() === undefined);
+  const started: ServiceProcess[] = [];
+  const stop = async () => {
+    await stopAll(started);
+    for (const server of [...ours].reverse()) await server.stop();
+  };
+  try {
+    const servers = await startServers(needed);
+    if (servers["PLATFORM_KAFKA_BROKERS"]) await ensureTopics(servers["PLATFORM_KAFKA_BROKERS"], registry);
+    const urls = await provisionDatabases(
+      servers["PLATFORM_POSTGRES_URL"]!,
+      services.filter((s) => s.stores.includes("postgres")).map((s) => `bench_${s.name}`),
+    );
+    const databases = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name.slice(6), url]));
+    const outDir = join(repoRoot, "dist", "bench");
+    const bundles = await step(`bundling ${benchServices.join(", ")}`, () =>
+      Promise.all(services.map((s) => bundleService(repoRoot, s.name, outDir))),
+    );
+    const context = {
+      services: registry,
+      databases,
+      servers,
+      gatewayPort: ports.gateway,
+      adminEmail: "admin@platform.local",
+      adminPassword: localSecret("admin-password"),
+    };
+    for (const [i, service] of services.entries()) {
+      const profile = cpuProfileDir && service.name === "gateway";
+      const env = {
+        ...localServiceEnv(service, context),
+        ...benchEnv[service.name],
+        ...(profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProfileDir}` } : {}),
+      };
+      const running = startProcess(service.name, ["--enable-source-maps", bundles[i]!.file], env, logDir);
+      started.push(running);
+      const healthy =
+        service.protocol === "http"
+          ? () => httpOk(`http://127.0.0.1:${ports.gateway}/readyz`)
+          : () => grpcServing(`127.0.0.1:${service.port}`);
+      await step(`starting ${service.name} on 127.0.0.1:${service.port}`, () =>
+        waitHealthy(running, healthy, 60_000),
+      );
+    }
+    const catalogAddress = `127.0.0.1:${ports.services["catalog"]}`;
+    await seedDemoData({ catalog: catalogAddress, identity: `127.0.0.1:${ports.services["identity"]}` });
+
+    const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+    const login = async () => {
+      const response = await fetch(`${gatewayUrl}/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: demoUser.email, password: demoUser.password }),
+      });
+      return String((await json(response, "logging in as the demo user"))["accessToken"]);
+    };
+    const token = await login();
+    const list = await json(await fetch(`${gatewayUrl}/v1/products?limit=1`), "listing products");
+    const productId = String((list["items"] as { id: string }[])[0]!.id);
+    const productPath = `/v1/products/${productId}`;
+    // The first read fills catalog's cache; the second is what every measured request gets.
+    for (let i = 0; i < 2; i++)
+      await fetch(`${gatewayUrl}${productPath}`, { headers: { authorization: `Bearer ${token}` } });
+    const product = await fetch(`${gatewayUrl}${productPath}`, { headers: { authorization: `Bearer ${token}` } });
+    const productJson = await text(product, `reading ${productPath}`);
+
+    return {
+      gatewayUrl,
+      catalogAddress,
+      productPath,
+      productId,
+      productJson,
+      login,
+      pids: () => {
+        const pids: Record<string, number> = {};
+        for (const p of started) if (p.child.pid) pids[p.name] = p.child.pid;
+        const redis = redisServer.pid();
+        if (redis) pids["redis"] = redis;
+        return pids;
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

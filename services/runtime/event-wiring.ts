@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { EventConsumer, type EventHandler } from "./consumer.js";
+import { type CloudEvent, type EventInput, newEvent } from "./events.js";
+import { createProducer, kafkaEnv } from "./kafka.js";
+import type { Logger } from "./logger.js";
+import { appendEvent, OutboxRelay } from "./outbox.js";
+import type { Database, Queryable } from "./postgres.js";
+import { deadLetterTopic, eventsTopic, type ServiceSpec } from "./service-spec.js";
+
+/** Env of a service that publishes or consumes events. */
+export const eventsEnv = {
+  ...kafkaEnv,
+  KAFKA_CLIENT_ID: z.string().optional(),
+  KAFKA_CONSUMER_GROUP: z.string().optional().describe("the consumer group; default: the service name"),
+  KAFKA_TOPICS: z
+    .string()
+    .regex(/^[a-z0-9.-]+(,[a-z0-9.-]+)*$/, { error: "a comma-separated list of topic names" })
+    .optional()
+    .describe("the topics a consumer reads (derived from the service registry by the deployment)"),
+};
+
+type EventsConfig = z.output<z.ZodObject<typeof eventsEnv>>;
+
+/** How handlers record state changes: in their transaction, published after commit. */
+export interface EventOutbox {
+  append<D>(tx: Queryable, input: EventInput<D>): Promise<CloudEvent<D>>;
+}
+
+export interface EventWiring {
+  readonly outbox: EventOutbox | undefined;
+  /** Starts relaying and consuming, once the service serves. */
+  start(consume: EventHandler | undefined): Promise<void>;
+  /** Stops taking new events (shutdown's first step). */
+  stopAccepting(): Promise<void>;
+  inFlight(): number;
+  close(): Promise<void>;
+}
+
+export function needsEvents(spec: ServiceSpec): boolean {
+  return spec.events.publishes || spec.events.consumes === "all" || spec.events.consumes.length > 0;
+}
+
+/** The producer, outbox relay and consumer a service's registry entry asks for. */
+export function wireEvents(
+  spec: ServiceSpec,
+  config: EventsConfig,
+  db: Database | undefined,
+  logger: Logger,
+): EventWiring {
+  const clientId = config.KAFKA_CLIENT_ID ?? spec.name;
+  const producer = createProducer(config, clientId);
+  const consumes = spec.events.consumes === "all" || spec.events.consumes.length > 0;
+  if (spec.events.publishes && !db)
+    throw new Error(`${spec.name} publishes events, which needs the postgres store (the outbox)`);
+  const relay =
+    spec.events.publishes && db ? new OutboxRelay({ service: spec.name, db, producer, logger }) : undefined;
+  const topic = eventsTopic(spec.name);
+  let consumer: EventConsumer | undefined;
+
+  return {
+    outbox: relay
+      ? {
+          async append(tx, input) {
+            const event = newEvent(spec.name, input);
+            await appendEvent(tx, topic, event);
+            return event;
+          },
+        }
+      : undefined,
+    async start(consume) {
+      relay?.start();
+      if (!consumes) return;
+      if (!consume)
+        throw new Error(`${spec.name} consumes events but its start() returned no consume handler`);
+      const topics = (config.KAFKA_TOPICS ?? "").split(",").filter(Boolean);
+      if (topics.length === 0)
+        throw new Error(`${spec.name} consumes events: set KAFKA_TOPICS to the topics it reads`);
+      consumer = new EventConsumer({
+        service: spec.name,
+        group: config.KAFKA_CONSUMER_GROUP ?? spec.name,
+        topics,
+        kafka: config,
+        handler: consume,
+        deadLetterTopic: deadLetterTopic(spec.name),
+        producer,
+        logger,
+        db,
+      });
+      await consumer.start();
+    },
+    async stopAccepting() {
+      await consumer?.stop();
+    },
+    inFlight: () => consumer?.inFlight ?? 0,
+    async close() {
+      await relay?.stop();
+      await producer.close();
+    },
+  };
+}
