@@ -1,6 +1,7 @@
 import type { IdentityService } from "../gen/platform/identity/v1/identity_pb.js";
 import { unauthenticated } from "../runtime/errors.js";
-import type { Database } from "../runtime/postgres.js";
+import type { EventOutbox } from "../runtime/event-wiring.js";
+import type { Database, Queryable } from "../runtime/postgres.js";
 import type { Redis } from "../runtime/redis.js";
 import type { Handlers } from "../runtime/rpc/server.js";
 import { apiSigningKey, createApiKey, deleteApiKey } from "./api-keys.js";
@@ -33,6 +34,24 @@ export interface IdentityDeps {
   readonly keys: SigningKeys;
   readonly tokens: TokenIssuer;
   readonly sessions: SessionPolicy;
+  readonly outbox: EventOutbox;
+}
+
+/** Session events carry the session's state: who it belongs to and whether it is live. */
+function sessionEvent(
+  outbox: EventOutbox,
+  tx: Queryable,
+  session: { id: string; userId: string },
+  action: string,
+  live: boolean,
+) {
+  return outbox.append(tx, {
+    entity: "session",
+    entityId: session.id,
+    action,
+    actor: session.userId,
+    data: { session: { id: session.id, user_id: session.userId, live } },
+  });
 }
 
 /** Why a refresh token was refused, as the caller reads it. */
@@ -48,28 +67,48 @@ const refusals: Record<Exclude<RefreshVerdict, "rotate">, string> = {
  * outbox insert will join the state change), and answers; domain errors map to statuses.
  */
 export function identityHandlers(deps: IdentityDeps): Handlers<typeof IdentityService> {
-  const { db, redis, kek, keys, tokens, sessions } = deps;
+  const { db, redis, kek, keys, tokens, sessions, outbox } = deps;
   const accessLifetime = tokens.policy.lifetimeSeconds;
 
   return {
     async signUp(request) {
       const input = signUpInput(request);
       const passwordHash = await hashPassword(input.password);
-      const user = await db.transaction((tx) => createUser(tx, { ...input, passwordHash, roles: ["user"] }));
+      const user = await db.transaction(async (tx) => {
+        const created = await createUser(tx, { ...input, passwordHash, roles: ["user"] });
+        await outbox.append(tx, {
+          entity: "user",
+          entityId: created.id,
+          action: "created",
+          actor: created.id,
+          data: { user: userMessage(created) },
+        });
+        return created;
+      });
       return { user: userMessage(user) };
     },
 
     async login(request) {
       const { email, password } = loginInput(request);
       const user = await authenticate(db, email, password);
-      const session = await db.transaction((tx) => startSession(tx, user.id, sessions));
+      const session = await db.transaction(async (tx) => {
+        const started = await startSession(tx, user.id, sessions);
+        await sessionEvent(outbox, tx, { id: started.sessionId, userId: user.id }, "started", true);
+        return started;
+      });
       const subject = { userId: user.id, roles: user.roles, sessionId: session.sessionId };
       return { user: userMessage(user), tokens: await tokens.pair(subject, session.refreshToken) };
     },
 
     async refresh(request, call) {
       const token = refreshTokenInput(request);
-      const outcome = await db.transaction((tx) => rotateRefreshToken(tx, token, sessions));
+      const outcome = await db.transaction(async (tx) => {
+        const result = await rotateRefreshToken(tx, token, sessions);
+        if (result.verdict === "reused") {
+          await sessionEvent(outbox, tx, { id: result.sessionId!, userId: result.userId! }, "revoked", false);
+        }
+        return result;
+      });
       if (outcome.verdict === "reused") {
         // The refusal stands even if Redis is down: the thief learns nothing either way.
         await markSessionRevoked(redis, outcome.sessionId!, "refresh-token-reuse", accessLifetime).catch(
@@ -86,7 +125,12 @@ export function identityHandlers(deps: IdentityDeps): Handlers<typeof IdentitySe
 
     async logout(request) {
       const token = refreshTokenInput(request);
-      const sessionId = await db.transaction((tx) => endSession(tx, token));
+      const ended = await db.transaction(async (tx) => {
+        const session = await endSession(tx, token);
+        if (session) await sessionEvent(outbox, tx, session, "ended", false);
+        return session;
+      });
+      const sessionId = ended?.id;
       if (!sessionId) throw unauthenticated(refusals.unknown);
       // Idempotent: logging out of an ended session marks it again (a retry after Redis failed).
       await markSessionRevoked(redis, sessionId, "logout", accessLifetime);
@@ -102,12 +146,34 @@ export function identityHandlers(deps: IdentityDeps): Handlers<typeof IdentitySe
 
     async createApiKey(request) {
       const { principal, name } = createApiKeyInput(request);
-      return db.transaction((tx) => createApiKey(tx, kek, principal, name));
+      return db.transaction(async (tx) => {
+        const key = await createApiKey(tx, kek, principal, name);
+        await outbox.append(tx, {
+          entity: "apikey",
+          entityId: key.keyId,
+          action: "created",
+          actor: principal.userId,
+          // Never the secret: events are read by every consumer and kept in the audit trail.
+          data: {
+            apikey: { id: key.keyId, user_id: principal.userId, name: key.name, created_at: key.createdAt },
+          },
+        });
+        return key;
+      });
     },
 
     async deleteApiKey(request) {
       const { principal, keyId } = deleteApiKeyInput(request);
-      await db.transaction((tx) => deleteApiKey(tx, keyId, principal));
+      await db.transaction(async (tx) => {
+        await deleteApiKey(tx, keyId, principal);
+        await outbox.append(tx, {
+          entity: "apikey",
+          entityId: keyId,
+          action: "deleted",
+          actor: principal.userId,
+          data: { apikey: null },
+        });
+      });
       return {};
     },
 

@@ -359,3 +359,52 @@ describe("the bootstrap admin", () => {
     expect(login.user?.roles).toEqual(["user", "admin"]);
   });
 });
+
+describe("events", () => {
+  const outbox = async (entityId: string) =>
+    (
+      await sql.query<{ event: { type: string; data: Record<string, unknown> } }>(
+        "SELECT event FROM outbox WHERE key = $1 ORDER BY id",
+        [entityId],
+      )
+    ).rows.map((r) => r.event);
+
+  it("writes user.created with the user and never the password hash, in the sign-up's transaction", async () => {
+    const { user } = await identity.signUp({
+      email: `events-${randomUUID()}@platform.test`,
+      password,
+      name: "Ev",
+    });
+    const [event, ...rest] = await outbox(user!.id);
+    expect(rest).toEqual([]);
+    expect(event).toMatchObject({
+      type: "platform.identity.user.created",
+      data: { user: { id: user!.id, email: user!.email } },
+    });
+    expect(JSON.stringify(event)).not.toMatch(/argon2|password/i);
+  });
+
+  it("records session start and end, and an API key's life, without its secret", async () => {
+    const email = `events-${randomUUID()}@platform.test`;
+    const { user } = await identity.signUp({ email, password, name: "Ev" });
+    const login = await identity.login({ email, password });
+    const principal = { userId: user!.id, roles: ["user"], method: "jwt" };
+    const key = await identity.createApiKey({ principal, name: "ci" });
+    await identity.deleteApiKey({ principal, keyId: key.keyId });
+    await identity.logout({ refreshToken: login.tokens!.refreshToken });
+    const keyEvents = await outbox(key.keyId);
+    expect(keyEvents.map((e) => e.type)).toEqual([
+      "platform.identity.apikey.created",
+      "platform.identity.apikey.deleted",
+    ]);
+    expect(JSON.stringify(keyEvents)).not.toContain(key.secret);
+    const sessions = await sql.query<{ type: string }>(
+      "SELECT event->>'type' AS type FROM outbox WHERE event->>'actor' = $1 AND event->>'entitytype' = 'session' ORDER BY id",
+      [user!.id],
+    );
+    expect(sessions.rows.map((r) => r.type)).toEqual([
+      "platform.identity.session.started",
+      "platform.identity.session.ended",
+    ]);
+  });
+});

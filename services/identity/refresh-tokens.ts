@@ -45,7 +45,11 @@ export type RefreshOutcome =
       readonly userId: string;
       readonly refreshToken: string;
     }
-  | { readonly verdict: Exclude<RefreshVerdict, "rotate">; readonly sessionId?: string };
+  | {
+      readonly verdict: Exclude<RefreshVerdict, "rotate">;
+      readonly sessionId?: string;
+      readonly userId?: string;
+    };
 
 export interface SessionPolicy {
   /** How long an unused refresh token stays valid; each rotation starts it again. */
@@ -121,7 +125,7 @@ export async function rotateRefreshToken(
   const verdict = judgeRefresh(presented, now);
   if (verdict !== "rotate") {
     if (verdict === "reused") await revoke(tx, presented.sessionId, "refresh-token-reuse");
-    return { verdict, sessionId: presented.sessionId };
+    return { verdict, sessionId: presented.sessionId, userId: presented.userId };
   }
   await tx.query("UPDATE refresh_tokens SET spent_at = $2 WHERE token_hash = $1", [
     hashRefreshToken(token),
@@ -132,8 +136,12 @@ export async function rotateRefreshToken(
 }
 
 /** Ends the session a refresh token (current or spent) belongs to; undefined for an unknown token. */
-export async function endSession(tx: Queryable, token: string): Promise<string | undefined> {
+export async function endSession(
+  tx: Queryable,
+  token: string,
+): Promise<{ id: string; userId: string } | undefined> {
   const presented = await presentedToken(tx, token);
-  if (presented) await revoke(tx, presented.sessionId, "logout");
-  return presented?.sessionId;
+  if (!presented) return undefined;
+  await revoke(tx, presented.sessionId, "logout");
+  return { id: presented.sessionId, userId: presented.userId };
 }

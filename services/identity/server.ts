@@ -67,7 +67,7 @@ export const definition: ServiceDefinition<typeof IdentityService, typeof env> =
   rpc: { service: IdentityService, file: file_platform_identity_v1_identity },
   env,
   migrations: join(import.meta.dirname, "migrations"),
-  async start({ db, redis, logger, config }) {
+  async start({ db, redis, logger, config, outbox }) {
     const kek = config.IDENTITY_KEY_ENCRYPTION_KEY;
     const keys = new SigningKeys(
       db,
@@ -91,6 +91,6 @@ export const definition: ServiceDefinition<typeof IdentityService, typeof env> =
       lifetimeSeconds: config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS,
     });
     const sessions = { refreshTokenLifetimeMs: config.IDENTITY_REFRESH_TOKEN_TTL_DAYS * day };
-    return { handlers: identityHandlers({ db, redis, kek, keys, tokens, sessions }) };
+    return { handlers: identityHandlers({ db, redis, kek, keys, tokens, sessions, outbox }) };
   },
 };
