@@ -34,14 +34,21 @@ const slf4jVersion = "2.0.17";
 
 const cache = cacheDir("kafka", kafkaVersion);
 const libs = join(cache, "libs");
-const home = dataDir("kafka");
-const configDir = join(home, "config");
-const logDirs = join(home, "data");
-const pidFile = join(home, "kafka.pid");
-const logFile = join(home, "kafka.log");
-const port = () => portFromEnv("kafka", 19092);
-const controllerPort = () => portFromEnv("kafka_controller", port() + 1);
 const heap = () => process.env["PLATFORM_KAFKA_HEAP"] ?? "256m";
+
+/** Where one broker keeps its files and which ports it takes. */
+export interface KafkaInstance {
+  readonly home: string;
+  port(): number;
+  controllerPort(): number;
+}
+
+const files = (instance: KafkaInstance) => ({
+  configDir: join(instance.home, "config"),
+  logDirs: join(instance.home, "data"),
+  pidFile: join(instance.home, "kafka.pid"),
+  logFile: join(instance.home, "kafka.log"),
+});
 
 /** The pom whose runtime dependencies are the broker's classpath. */
 export function kafkaPom(version = kafkaVersion): string {
@@ -217,12 +224,13 @@ async function resolveJars(): Promise<void> {
 }
 
 /** Writes the configuration, and formats the storage once per data directory. */
-async function configureAndFormat(javaBinary: string): Promise<void> {
+async function configureAndFormat(javaBinary: string, instance: KafkaInstance): Promise<void> {
+  const { configDir, logDirs } = files(instance);
   mkdirSync(configDir, { recursive: true });
   const serverProperties = join(configDir, "server.properties");
   writeFileSync(
     serverProperties,
-    kafkaServerProperties({ port: port(), controllerPort: controllerPort(), logDirs }),
+    kafkaServerProperties({ port: instance.port(), controllerPort: instance.controllerPort(), logDirs }),
   );
   writeFileSync(join(configDir, "log4j2.properties"), log4jProperties(false));
   writeFileSync(join(configDir, "tools-log4j2.properties"), log4jProperties(true));
@@ -239,62 +247,77 @@ async function configureAndFormat(javaBinary: string): Promise<void> {
   });
 }
 
-/** Apache Kafka 4.4 (KRaft) from Maven Central, one node on 127.0.0.1 per checkout. */
-export const kafka: LocalServer = {
-  name: "kafka",
-  async install() {
-    await resolveJars();
-  },
-  start() {
-    return launchServer({
-      what: "Kafka",
-      title: `starting Kafka ${kafkaVersion} on 127.0.0.1:${port()}`,
-      ports: { kafka: port(), kafka_controller: controllerPort() },
-      pidFile,
-      logFile,
-      timeoutMs: 120_000,
-      healthy: () => this.healthy(),
-      async prepare() {
-        const javaBinary = java();
-        await configureAndFormat(javaBinary);
-        const serverProperties = join(configDir, "server.properties");
-        const log4jConfig = join(configDir, "log4j2.properties");
-        return {
-          command: javaBinary,
-          args: kafkaJavaArgs({
-            heap: heap(),
-            libs,
-            log4jConfig,
-            mainClass: "kafka.Kafka",
-            args: [serverProperties],
-          }),
-          cwd: home,
-        };
-      },
-    });
-  },
-  // A controlled shutdown (SIGTERM) takes 2 to 4 s; a crashed broker's restart is slower.
-  stop: () => stopDaemon(pidFile, 60_000),
-  pid: () => livePid(pidFile),
-  /** The broker answers a metadata request and lists itself (it is registered and unfenced). */
-  async healthy() {
-    const admin = new Admin({
-      clientId: "platform-local-health",
-      bootstrapBrokers: [`127.0.0.1:${port()}`],
-      retries: 0,
-      timeout: 3_000,
-      connectTimeout: 1_000,
-    });
-    try {
-      const metadata = await admin.metadata({ topics: [] });
-      return metadata.brokers.size > 0;
-    } catch {
-      return false;
-    } finally {
-      await admin.close().catch(() => {});
-    }
-  },
-  connection() {
-    return { PLATFORM_KAFKA_BROKERS: `127.0.0.1:${port()}` };
-  },
-};
+/**
+ * A Kafka 4.4 (KRaft) broker from Maven Central on 127.0.0.1. The platform runs one per
+ * checkout (`kafka` below); a test that must stop a broker starts a private one.
+ */
+export function kafkaServer(name: string, instance: KafkaInstance): LocalServer {
+  const { configDir, pidFile, logFile } = files(instance);
+  const { home } = instance;
+  const port = () => instance.port();
+  return {
+    name,
+    async install() {
+      await resolveJars();
+    },
+    start() {
+      return launchServer({
+        what: "Kafka",
+        title: `starting Kafka ${kafkaVersion} on 127.0.0.1:${port()}`,
+        ports: { [name]: port(), [`${name}_controller`]: instance.controllerPort() },
+        pidFile,
+        logFile,
+        timeoutMs: 120_000,
+        healthy: () => this.healthy(),
+        async prepare() {
+          const javaBinary = java();
+          await configureAndFormat(javaBinary, instance);
+          const serverProperties = join(configDir, "server.properties");
+          const log4jConfig = join(configDir, "log4j2.properties");
+          return {
+            command: javaBinary,
+            args: kafkaJavaArgs({
+              heap: heap(),
+              libs,
+              log4jConfig,
+              mainClass: "kafka.Kafka",
+              args: [serverProperties],
+            }),
+            cwd: home,
+          };
+        },
+      });
+    },
+    // A controlled shutdown (SIGTERM) takes 2 to 4 s; a crashed broker's restart is slower.
+    stop: () => stopDaemon(pidFile, 60_000),
+    pid: () => livePid(pidFile),
+    /** The broker answers a metadata request and lists itself (it is registered and unfenced). */
+    async healthy() {
+      const admin = new Admin({
+        clientId: "platform-local-health",
+        bootstrapBrokers: [`127.0.0.1:${port()}`],
+        retries: 0,
+        timeout: 3_000,
+        connectTimeout: 1_000,
+      });
+      try {
+        const metadata = await admin.metadata({ topics: [] });
+        return metadata.brokers.size > 0;
+      } catch {
+        return false;
+      } finally {
+        await admin.close().catch(() => {});
+      }
+    },
+    connection() {
+      return { PLATFORM_KAFKA_BROKERS: `127.0.0.1:${port()}` };
+    },
+  };
+}
+
+/** The platform's broker: `dataDir("kafka")`, ports from PLATFORM_KAFKA_PORT (19092) and the next one. */
+export const kafka = kafkaServer("kafka", {
+  home: dataDir("kafka"),
+  port: () => portFromEnv("kafka", 19092),
+  controllerPort: () => portFromEnv("kafka_controller", portFromEnv("kafka", 19092) + 1),
+});
