@@ -145,6 +145,17 @@ describe("request validation from the document", () => {
     ).toEqual([{ parameter: "limit", detail: "must be <= 100" }]);
   });
 
+  it("pages the audit history by the audit service's own bounds (up to 500)", () => {
+    const history = validators.get("entityHistory")!;
+    const params = { type: "order", id: "o-1" };
+    expect(history.parameters({ params, query: { limit: "500" }, headers: {} }).query).toEqual({
+      limit: 500,
+    });
+    expect(
+      validationErrors(() => history.parameters({ params, query: { limit: "501" }, headers: {} })),
+    ).toEqual([{ parameter: "limit", detail: "must be <= 500" }]);
+  });
+
   it('converts only plainly written integers: "1e400" or "0x10" stay strings and fail', () => {
     const search = validators.get("search")!;
     expect(search.parameters({ params: {}, query: { minPrice: "250" }, headers: {} }).query).toEqual({

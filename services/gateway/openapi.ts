@@ -5,6 +5,9 @@
  * has one home. Served at /openapi.json.
  */
 
+import * as auditPage from "../audit/paging.js";
+import { idempotencyKeyPattern, orderLimits } from "../orders/requests.js";
+
 export type JsonSchema = { readonly [keyword: string]: unknown };
 export const httpMethods = ["get", "post", "patch", "put", "delete"] as const;
 export type HttpMethod = (typeof httpMethods)[number];
@@ -104,10 +107,15 @@ const queryParam = (name: string, schema: JsonSchema, description: string): Para
   description,
   schema,
 });
-const page = [
+const pageOf = (maximum: number, fallback: number) => [
   queryParam("cursor", string({ maxLength: 512 }), "`nextCursor` of the previous page; omit for the first"),
-  queryParam("limit", integer({ minimum: 1, maximum: 100 }), "Items per page, 1 to 100 (default 20)"),
+  queryParam(
+    "limit",
+    integer({ minimum: 1, maximum }),
+    `Items per page, 1 to ${maximum} (default ${fallback})`,
+  ),
 ];
+const page = pageOf(100, 20);
 const idParam = (what: string) => pathParam("id", uuid, `The ${what}'s id`);
 
 const schemas: Record<string, JsonSchema> = {
@@ -253,12 +261,15 @@ const schemas: Record<string, JsonSchema> = {
     {
       lines: {
         type: "array",
-        minItems: 1,
-        maxItems: 100,
-        items: object({ productId: uuid, quantity: integer({ minimum: 1, maximum: 10_000 }) }, [
-          "productId",
-          "quantity",
-        ]),
+        minItems: orderLimits.minLines,
+        maxItems: orderLimits.maxLines,
+        items: object(
+          {
+            productId: uuid,
+            quantity: integer({ minimum: orderLimits.minQuantity, maximum: orderLimits.maxQuantity }),
+          },
+          ["productId", "quantity"],
+        ),
       },
     },
     ["lines"],
@@ -470,12 +481,20 @@ export const paths: Record<string, PathItem> = {
           name: "Idempotency-Key",
           in: "header",
           required: true,
-          description: "A client-chosen unique key per order, e.g. a UUID",
-          schema: string({ pattern: "^[\\x21-\\x7E]{8,255}$" }),
+          description:
+            "A client-chosen key per order (per user), e.g. a UUID: a retry with it returns the first order; reused with other lines it is a 422",
+          schema: string({ pattern: idempotencyKeyPattern }),
         },
       ],
       requestBody: body("NewOrder"),
-      responses: { "201": ok("The order", "Order"), ...problems(401, 409, 422) },
+      responses: {
+        "201": ok(
+          "The order: confirmed, rejected (with its reason), or pending while stock is being reserved",
+          "Order",
+        ),
+        "200": ok("The order this Idempotency-Key placed before (`Idempotent-Replayed: true`)", "Order"),
+        ...problems(401, 422),
+      },
     },
   },
   "/v1/orders/{id}": {
@@ -502,7 +521,7 @@ export const paths: Record<string, PathItem> = {
       summary: "Subscribe a URL to event types; deliveries are HMAC-signed with the returned secret",
       tags: ["webhooks"],
       requestBody: body("NewWebhook"),
-      responses: { "201": ok("The subscription and its secret", "WebhookCreated"), ...problems(401) },
+      responses: { "201": ok("The subscription and its secret", "WebhookCreated"), ...problems(401, 422) },
     },
     get: {
       operationId: "listWebhooks",
@@ -534,7 +553,7 @@ export const paths: Record<string, PathItem> = {
       operationId: "entityHistory",
       summary: "An entity's history (its owner or an admin)",
       tags: ["audit"],
-      parameters: [...entityParams, ...page],
+      parameters: [...entityParams, ...pageOf(auditPage.maxPageSize, auditPage.defaultPageSize)],
       responses: { "200": ok("A page of events, oldest first", "AuditHistory"), ...problems(401, 403) },
     },
   },

@@ -1,0 +1,168 @@
+import type { Queryable } from "../runtime/postgres.js";
+import type { Order, OrderLine } from "./order.js";
+import type { OrderState } from "./states.js";
+
+/** An orders row as PostgreSQL returns it (bigint as a decimal string). */
+interface OrderRow {
+  id: string;
+  user_id: string;
+  idempotency_key: string;
+  state: OrderState;
+  lines: StoredLine[];
+  total_minor: string | null;
+  currency: string | null;
+  reason: string;
+  created_at: Date;
+  updated_at: Date;
+  saga_step: SagaStep;
+  traceparent: string | null;
+  attempts: number;
+}
+
+interface StoredLine {
+  productId: string;
+  quantity: number;
+  unitPriceMinor?: string;
+  currency?: string;
+}
+
+/** What the saga does next for a pending order. */
+export type SagaStep = "reserve" | "release";
+
+/** An order with the saga's bookkeeping. */
+export interface StoredOrder extends Order {
+  readonly sagaStep: SagaStep;
+  readonly traceparent: string | undefined;
+  readonly attempts: number;
+}
+
+const fromRow = (r: OrderRow): StoredOrder => ({
+  id: r.id,
+  userId: r.user_id,
+  idempotencyKey: r.idempotency_key,
+  state: r.state,
+  lines: r.lines.map((l) => ({
+    productId: l.productId,
+    quantity: l.quantity,
+    unitPrice:
+      l.unitPriceMinor !== undefined && l.currency
+        ? { amountMinor: BigInt(l.unitPriceMinor), currency: l.currency }
+        : undefined,
+  })),
+  total:
+    r.total_minor !== null && r.currency
+      ? { amountMinor: BigInt(r.total_minor), currency: r.currency }
+      : undefined,
+  reason: r.reason,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  sagaStep: r.saga_step,
+  traceparent: r.traceparent ?? undefined,
+  attempts: r.attempts,
+});
+
+const toStored = (lines: readonly OrderLine[]): StoredLine[] =>
+  lines.map((l) => ({
+    productId: l.productId,
+    quantity: l.quantity,
+    ...(l.unitPrice
+      ? { unitPriceMinor: l.unitPrice.amountMinor.toString(), currency: l.unitPrice.currency }
+      : {}),
+  }));
+
+/**
+ * Inserts a pending order unless the user already placed one with this idempotency key;
+ * either way returns the order that holds the key. Concurrent identical requests wait on
+ * the unique index, so exactly one of them creates it.
+ */
+export async function insertPendingOrder(
+  tx: Queryable,
+  order: Pick<Order, "id" | "userId" | "idempotencyKey" | "lines"> & { traceparent: string | undefined },
+): Promise<{ order: StoredOrder; created: boolean }> {
+  const [created] = await tx.query<OrderRow>(
+    `INSERT INTO orders (id, user_id, idempotency_key, state, lines, traceparent)
+     VALUES ($1, $2, $3, 'pending', $4, $5)
+     ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING *`,
+    [
+      order.id,
+      order.userId,
+      order.idempotencyKey,
+      JSON.stringify(toStored(order.lines)),
+      order.traceparent ?? null,
+    ],
+  );
+  if (created) return { order: fromRow(created), created: true };
+  const [existing] = await tx.query<OrderRow>(
+    "SELECT * FROM orders WHERE user_id = $1 AND idempotency_key = $2",
+    [order.userId, order.idempotencyKey],
+  );
+  if (!existing) throw new Error(`order with idempotency key of user ${order.userId} vanished`);
+  return { order: fromRow(existing), created: false };
+}
+
+export async function findOrder(q: Queryable, id: string, lock = false): Promise<StoredOrder | undefined> {
+  const [row] = await q.query<OrderRow>(`SELECT * FROM orders WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [
+    id,
+  ]);
+  return row && fromRow(row);
+}
+
+/** Writes an order's new state (its lines, total and reason with it) and stamps updated_at. */
+export async function saveOrder(tx: Queryable, order: Order): Promise<StoredOrder> {
+  const [row] = await tx.query<OrderRow>(
+    `UPDATE orders SET state = $2, lines = $3, total_minor = $4, currency = $5, reason = $6, updated_at = now()
+     WHERE id = $1 RETURNING *`,
+    [
+      order.id,
+      order.state,
+      JSON.stringify(toStored(order.lines)),
+      order.total?.amountMinor.toString() ?? null,
+      order.total?.currency ?? null,
+      order.reason,
+    ],
+  );
+  return fromRow(row!);
+}
+
+/**
+ * Commits a pending order to compensation: from now on the saga only releases its stock and
+ * rejects it with `reason`. Returns false when it is no longer pending.
+ */
+export async function startCompensation(q: Queryable, id: string, reason: string): Promise<boolean> {
+  const rows = await q.query(
+    "UPDATE orders SET saga_step = 'release', reason = $2 WHERE id = $1 AND state = 'pending' RETURNING id",
+    [id, reason],
+  );
+  return rows.length > 0;
+}
+
+/** Records why a saga step could not finish; the recovery loop tries again later. */
+export async function noteFailure(q: Queryable, id: string, error: string): Promise<void> {
+  await q.query("UPDATE orders SET last_error = $2 WHERE id = $1 AND state = 'pending'", [id, error]);
+}
+
+/**
+ * Claims up to `limit` orders pending for at least `afterSeconds` whose retry time has come,
+ * and leases them by pushing that time out (exponential backoff from `afterSeconds`, capped
+ * at ten minutes but never shorter than `afterSeconds`). SKIP LOCKED lets every replica run
+ * the loop: each order is claimed by one.
+ */
+export async function claimStuckOrders(
+  q: Queryable,
+  { afterSeconds, limit }: { afterSeconds: number; limit: number },
+): Promise<StoredOrder[]> {
+  const rows = await q.query<OrderRow>(
+    `UPDATE orders o
+        SET attempts = o.attempts + 1,
+            retry_at = now() + make_interval(secs => greatest($1, least($1 * power(2, least(o.attempts, 16)), 600)))
+      WHERE o.id IN (
+        SELECT id FROM orders
+         WHERE state = 'pending' AND retry_at <= now() AND updated_at <= now() - make_interval(secs => $1)
+         ORDER BY retry_at
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED)
+      RETURNING o.*`,
+    [afterSeconds, limit],
+  );
+  return rows.map(fromRow);
+}
