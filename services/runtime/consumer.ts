@@ -26,6 +26,15 @@ export interface EventContext {
 
 export type EventHandler = (event: CloudEvent, context: EventContext) => Promise<void>;
 
+/**
+ * What a handler throws when the event itself is wrong (its data breaks its type's
+ * contract): no retry can help, so it goes to the dead-letter topic at once instead of
+ * holding its partition through every retry.
+ */
+export class UnprocessableEventError extends Error {
+  override readonly name = "UnprocessableEventError";
+}
+
 export interface EventConsumerOptions {
   readonly service: string;
   readonly group: string;
@@ -158,7 +167,8 @@ export class EventConsumer {
         await this.#handleOnce(event, message, attempt);
         return;
       } catch (err) {
-        if (attempt >= maxAttempts) return this.#deadLetter(message, (err as Error).message, attempt);
+        if (err instanceof UnprocessableEventError || attempt >= maxAttempts)
+          return this.#deadLetter(message, (err as Error).message, attempt);
         const delay = backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
         logger.warn(
           { err: (err as Error).message, eventId: event.id, attempt },
