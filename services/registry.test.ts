@@ -32,7 +32,7 @@ describe("the service registry", () => {
 
   it("derives callers from calls", async () => {
     const catalog = (await loadServiceRegistry()).find((s) => s.name === "catalog")!;
-    expect(catalog.callers).toEqual(["gateway", "orders"]);
+    expect(catalog.callers).toEqual(["gateway", "orders", "search"]);
   });
 
   it("scales every service between 2 and 20 pods", async () => {

@@ -40,8 +40,8 @@ describe("service NetworkPolicies", () => {
     expect(spec.policyTypes).toEqual(["Ingress", "Egress"]);
   });
 
-  it("admit to catalog's port exactly its callers, the gateway and orders", () => {
-    expect(callersOn(policy("catalog").ingress, 7102).sort()).toEqual(["gateway", "orders"]);
+  it("admit to catalog's port exactly its callers: the gateway, orders and search (reindex)", () => {
+    expect(callersOn(policy("catalog").ingress, 7102).sort()).toEqual(["gateway", "orders", "search"]);
   });
 
   it("admit the ingress controller's namespace to the gateway only", () => {

@@ -33,6 +33,11 @@ describe("bundleService", () => {
     ).toBe(true);
   });
 
+  it("inlines the WebAssembly the Kafka client loads, so the bundle reads no file beside a module", async () => {
+    const { file } = await built;
+    expect(readFileSync(file, "utf8")).not.toContain("native.wasm");
+  });
+
   it("refuses a service without an entry point", async () => {
     await expect(bundleService(root, "nowhere", out)).rejects.toThrow(
       /services\/nowhere\/main.ts does not exist/,

@@ -94,6 +94,9 @@ export async function bundleService(
     minifySyntax: true,
     legalComments: "none",
     external: [...externalPackages],
+    // @platformatic/kafka's WebAssembly helpers read `../dist/native.wasm` beside their module,
+    // which a bundle does not have; the package's `bundled` entry carries the wasm inline.
+    alias: { "@platformatic/wasm-utils": "@platformatic/wasm-utils/bundled" },
     banner: { js: banner },
     metafile: true,
     logLevel: "warning",

@@ -108,7 +108,8 @@ const queryParam = (name: string, schema: JsonSchema, description: string): Para
   schema,
 });
 const pageOf = (maximum: number, fallback: number) => [
-  queryParam("cursor", string({ maxLength: 512 }), "`nextCursor` of the previous page; omit for the first"),
+  // Search's cursors carry the last name of a page sorted by name: up to 200 characters of UTF-8.
+  queryParam("cursor", string({ maxLength: 2048 }), "`nextCursor` of the previous page; omit for the first"),
   queryParam(
     "limit",
     integer({ minimum: 1, maximum }),

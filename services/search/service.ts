@@ -6,6 +6,8 @@ export default defineService({
   port: 7103,
   protocol: "grpc",
   public: true,
+  // The reindex command (node main.mjs reindex) rebuilds the index from catalog's ListProducts.
+  calls: ["catalog"],
   stores: ["opensearch"],
   events: { consumes: ["catalog"] },
   rollout: { strategy: "canary", weights: [20, 50], pause: "2m" },
