@@ -7,7 +7,7 @@ const file = () => dataDir("platform", "secrets.json");
 
 /**
  * Local credentials, generated once per checkout and kept in the data directory (mode 600)
- * so a restart reuses them: database role passwords, identity's key-encryption key, the
+ * so a restart reuses them: database role passwords, the services' key-encryption keys, the
  * admin password. Production gets these from the Pulumi program and Kubernetes Secrets.
  */
 export function localSecret(

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { notFound, permissionDenied, unauthenticated } from "../runtime/errors.js";
 import type { Queryable } from "../runtime/postgres.js";
-import { type KeyEncryptionKey, open, seal } from "./key-encryption.js";
+import { type KeyEncryptionKey, open, seal } from "../runtime/sealing.js";
 import type { Principal } from "./requests.js";
 
 /**

@@ -4,8 +4,8 @@ import type { EventOutbox } from "../runtime/event-wiring.js";
 import type { Database, Queryable } from "../runtime/postgres.js";
 import type { Redis } from "../runtime/redis.js";
 import type { Handlers } from "../runtime/rpc/server.js";
+import type { KeyEncryptionKey } from "../runtime/sealing.js";
 import { apiSigningKey, createApiKey, deleteApiKey } from "./api-keys.js";
-import type { KeyEncryptionKey } from "./key-encryption.js";
 import { hashPassword } from "./passwords.js";
 import {
   endSession,

@@ -6,8 +6,8 @@ import {
 } from "../gen/platform/identity/v1/identity_pb.js";
 import { ConfigError, count } from "../runtime/config.js";
 import type { ServiceDefinition } from "../runtime/run-service.js";
+import { keyEncryptionKeyVariable } from "../runtime/sealing.js";
 import { identityHandlers } from "./handlers.js";
-import { parseKeyEncryptionKey } from "./key-encryption.js";
 import { passwordProblem } from "./passwords.js";
 import spec from "./service.js";
 import { SigningKeys } from "./signing-keys.js";
@@ -18,13 +18,9 @@ const day = 24 * 3600 * 1000;
 const positive = count.pipe(z.number().min(1));
 
 const env = {
-  IDENTITY_KEY_ENCRYPTION_KEY: z
-    .string()
-    .refine((v) => parseKeyEncryptionKey(v) !== undefined, {
-      error: "must be 32 random bytes in base64 (openssl rand -base64 32)",
-    })
-    .transform((v) => parseKeyEncryptionKey(v)!)
-    .describe("seals signing keys and API keys in Postgres (AES-256-GCM)"),
+  IDENTITY_KEY_ENCRYPTION_KEY: keyEncryptionKeyVariable(
+    "seals signing keys and API keys in Postgres (AES-256-GCM)",
+  ),
   IDENTITY_ISSUER: z
     .url()
     .default("https://identity.platform.local")

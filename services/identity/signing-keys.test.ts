@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { parseKeyEncryptionKey } from "./key-encryption.js";
+import { parseKeyEncryptionKey } from "../runtime/sealing.js";
 import {
   activeKey,
   generateSigningKey,

@@ -2,7 +2,7 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:cryp
 import { calculateJwkThumbprint, type JWK } from "jose";
 import type { Logger } from "../runtime/logger.js";
 import type { Database, Queryable } from "../runtime/postgres.js";
-import { type KeyEncryptionKey, open, seal } from "./key-encryption.js";
+import { type KeyEncryptionKey, open, seal } from "../runtime/sealing.js";
 
 /**
  * The Ed25519 keys that sign access tokens, kept in Postgres with the private half sealed

@@ -7,6 +7,7 @@ import type { Logger } from "./logger.js";
 import type { Database, Queryable } from "./postgres.js";
 import { metricNames } from "./telemetry-schema.js";
 import { traced } from "./tracing.js";
+import { WakeableSleep } from "./wakeable-sleep.js";
 
 /**
  * Writes an event in the caller's transaction: it is published if and only if the state
@@ -53,7 +54,7 @@ export interface OutboxRelayOptions {
  */
 export class OutboxRelay {
   #stopped = false;
-  #wake: (() => void) | undefined;
+  readonly #sleep = new WakeableSleep();
   #loop: Promise<void> | undefined;
   #backlog = 0;
 
@@ -72,7 +73,7 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#wake?.();
+    this.#sleep.wake();
     await this.#loop;
   }
 
@@ -90,7 +91,7 @@ export class OutboxRelay {
           await client.query("SELECT pg_try_advisory_lock(hashtext($1)) AS held", [`outbox:${service}`])
         ).rows;
         if (!lock?.held) {
-          await this.#pause(this.options.pollMs ?? 2_000);
+          await this.#sleep.sleep(this.options.pollMs ?? 2_000);
           continue;
         }
         logger.info("outbox relay active");
@@ -106,7 +107,7 @@ export class OutboxRelay {
 
   async #relayWhileHolding(client: pg.PoolClient): Promise<void> {
     await client.query("LISTEN outbox");
-    const onNotify = () => this.#wake?.();
+    const onNotify = () => this.#sleep.wake();
     client.on("notification", onNotify);
     try {
       let failures = 0;
@@ -114,7 +115,7 @@ export class OutboxRelay {
         try {
           const sent = await this.#publishBatch(client);
           failures = 0;
-          if (sent === 0) await this.#pause(this.options.pollMs ?? 1_000);
+          if (sent === 0) await this.#sleep.sleep(this.options.pollMs ?? 1_000);
         } catch (err) {
           failures++;
           const delay = Math.min(100 * 2 ** failures, 5_000);
@@ -124,7 +125,7 @@ export class OutboxRelay {
               "publishing to Kafka failed; events wait in the outbox",
             );
           }
-          await this.#pause(delay);
+          await this.#sleep.sleep(delay);
         }
       }
     } finally {
@@ -166,16 +167,5 @@ export class OutboxRelay {
     ]);
     this.#backlog -= rows.length;
     return rows.length;
-  }
-
-  #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
   }
 }

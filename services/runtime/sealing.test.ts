@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { type KeyEncryptionKey, open, parseKeyEncryptionKey, seal } from "./key-encryption.js";
+import { type KeyEncryptionKey, open, parseKeyEncryptionKey, seal } from "./sealing.js";
 
 const kek = parseKeyEncryptionKey(randomBytes(32).toString("base64"))!;
 const secret = Buffer.from("the private key, 32 bytes long!!");

@@ -1,10 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { z } from "zod";
 
 /**
- * Envelope encryption of the secrets identity must use again (token signing keys, API
- * signing keys): AES-256-GCM under the key-encryption key (KEK) from the environment, so
- * the database holds only ciphertext. The associated data binds each ciphertext to its row
- * (a kid, a key id): a sealed value copied to another row does not open.
+ * Envelope encryption of the secrets a service must use again (identity's token and API
+ * signing keys, notifications' webhook signing secrets): AES-256-GCM under the service's
+ * key-encryption key (KEK) from the environment, so the database holds only ciphertext.
+ * The associated data binds each ciphertext to its row (a kid, a key id, a webhook id): a
+ * sealed value copied to another row does not open.
  *
  * Layout: version (1 byte) | nonce (12) | tag (16) | ciphertext. The version byte leaves
  * room for KEK rotation (a second KEK, re-sealing) without guessing at old rows.
@@ -22,6 +24,19 @@ export function parseKeyEncryptionKey(base64: string): KeyEncryptionKey | undefi
     ? (key as KeyEncryptionKey)
     : undefined;
 }
+
+/**
+ * The env variable holding a KEK: required, validated and parsed at start; a bad value is
+ * refused without being printed (the variable name contains KEY).
+ */
+export const keyEncryptionKeyVariable = (purpose: string) =>
+  z
+    .string()
+    .refine((v) => parseKeyEncryptionKey(v) !== undefined, {
+      error: "must be 32 random bytes in base64 (openssl rand -base64 32)",
+    })
+    .transform((v) => parseKeyEncryptionKey(v)!)
+    .describe(purpose);
 
 export function seal(kek: KeyEncryptionKey, plaintext: Uint8Array, boundTo: string): Buffer {
   const nonce = randomBytes(nonceBytes);
