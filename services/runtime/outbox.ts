@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { metrics } from "@opentelemetry/api";
+import { metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Producer } from "@platformatic/kafka";
 import type pg from "pg";
 import { type CloudEvent, traceHeaders } from "./events.js";
 import type { Logger } from "./logger.js";
 import type { Database, Queryable } from "./postgres.js";
 import { metricNames } from "./telemetry-schema.js";
-import { traced } from "./tracing.js";
 import { WakeableSleep } from "./wakeable-sleep.js";
+
+const tracer = () => trace.getTracer("platform-runtime");
 
 /**
  * Writes an event in the caller's transaction: it is published if and only if the state
@@ -143,25 +144,45 @@ export class OutboxRelay {
     );
     this.#backlog = Number(rows[0]?.backlog ?? 0);
     if (rows.length === 0) return 0;
-    await traced(
-      "outbox publish",
-      { "messaging.system": "kafka", "messaging.batch.message_count": rows.length },
-      () =>
-        this.options.producer.send({
-          messages: rows.map((row) => ({
-            topic: row.topic,
-            key: row.key,
-            value: JSON.stringify(row.event),
-            headers: {
-              ...row.headers,
-              "ce-id": row.event_id,
-              "ce-type": row.event.type,
-              "content-type": "application/cloudevents+json",
-            },
-          })),
-          acks: -1,
-        }),
+    // One producer span per event, in the trace of the request that wrote it: the publish
+    // happens later and elsewhere, but belongs to that distributed transaction.
+    const spans = rows.map((row) =>
+      tracer().startSpan(
+        `${row.topic} publish`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            "messaging.system": "kafka",
+            "messaging.destination.name": row.topic,
+            "messaging.message.id": row.event_id,
+            "messaging.kafka.message.key": row.key,
+          },
+        },
+        propagation.extract(ROOT_CONTEXT, row.headers),
+      ),
     );
+    try {
+      await this.options.producer.send({
+        messages: rows.map((row) => ({
+          topic: row.topic,
+          key: row.key,
+          value: JSON.stringify(row.event),
+          headers: {
+            ...row.headers,
+            "ce-id": row.event_id,
+            "ce-type": row.event.type,
+            "content-type": "application/cloudevents+json",
+          },
+        })),
+        acks: -1,
+      });
+    } catch (err) {
+      for (const span of spans)
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
+    } finally {
+      for (const span of spans) span.end();
+    }
     await client.query("UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])", [
       rows.map((r) => r.id),
     ]);
