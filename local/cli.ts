@@ -5,7 +5,8 @@
  */
 import { selectServers, startServers } from "./servers.js";
 
-const usage = "usage: npm run local -- up|down|status [postgres|redis|kafka|opensearch ...]";
+const usage =
+  "usage: npm run local -- up|down|status [postgres|redis|kafka|opensearch|collector|prometheus ...]";
 
 async function main([command, ...names]: string[]): Promise<number> {
   const servers = selectServers(names);

@@ -12,7 +12,7 @@ import { localSecret } from "./secrets.js";
 import { seedDemoData } from "./seed.js";
 import type { LocalServer } from "./server.js";
 import { localServers, startServers } from "./servers.js";
-import { localServiceEnv } from "./service-env.js";
+import { type LocalContext, localServiceEnv } from "./service-env.js";
 import { ensureTopics } from "./topics.js";
 
 export interface PlatformOptions {
@@ -23,6 +23,8 @@ export interface PlatformOptions {
   readonly wipe: boolean;
   /** Leave PostgreSQL, Redis... running after the services stop (those already running are never stopped). */
   readonly keepServers: boolean;
+  /** A slow path switched on in the gRPC services (services/runtime/faults.ts). */
+  readonly faults?: LocalContext["faults"];
 }
 
 export interface RunningPlatform {
@@ -32,6 +34,8 @@ export interface RunningPlatform {
   readonly adminPassword: string;
   readonly adminPasswordGenerated: boolean;
   readonly seeded: readonly string[];
+  /** Where telemetry can be read: the servers' PLATFORM_COLLECTOR_* and PLATFORM_PROMETHEUS_URL. */
+  readonly telemetry: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -105,6 +109,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     gatewayPort: options.gatewayPort,
     adminEmail: "admin@platform.local",
     adminPassword,
+    ...(options.faults ? { faults: options.faults } : {}),
   };
   const logDir = dataDir("logs");
   const started: ServiceProcess[] = [];
@@ -156,6 +161,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     adminPassword,
     adminPasswordGenerated: fromEnv === undefined,
     seeded,
+    telemetry: Object.fromEntries(
+      Object.entries(servers).filter(([key]) => /^PLATFORM_(COLLECTOR_|PROMETHEUS_)/.test(key)),
+    ),
     async stop() {
       await stopServices();
       if (!options.keepServers) await stopOurs();

@@ -1,11 +1,24 @@
+import { collector } from "./collector.js";
 import { kafka } from "./kafka.js";
 import { opensearch } from "./opensearch.js";
 import { postgres } from "./postgres.js";
+import { prometheus } from "./prometheus.js";
 import { redis } from "./redis.js";
 import type { LocalServer } from "./server.js";
 
-/** Every local backing server, in install order. */
-export const localServers: readonly LocalServer[] = [postgres, redis, kafka, opensearch];
+/**
+ * Every local backing server, in install order. The services' telemetry goes to the
+ * collector, which the services' environment points at (local/service-env.ts), and
+ * Prometheus scrapes it; all start before any service.
+ */
+export const localServers: readonly LocalServer[] = [
+  postgres,
+  redis,
+  kafka,
+  opensearch,
+  collector,
+  prometheus,
+];
 
 /** Picks servers by name; no names means all of them. */
 export function selectServers(names: readonly string[]): LocalServer[] {

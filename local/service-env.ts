@@ -1,4 +1,5 @@
 import type { RegisteredService } from "../services/registry.js";
+import { faultEnv } from "../services/runtime/faults.js";
 import { localSecret } from "./secrets.js";
 
 export interface LocalContext {
@@ -10,6 +11,38 @@ export interface LocalContext {
   readonly gatewayPort: number;
   readonly adminEmail: string;
   readonly adminPassword: string;
+  /** A drill's slow path (`npm start -- --fault-slow-ms N [--fault-slow-route RPC]`). */
+  readonly faults?: { readonly slowMs: number; readonly slowRoute?: string };
+}
+
+/** How often services export metrics locally: the local Prometheus scrapes every 5 s. */
+export const localMetricExportMs = 5_000;
+
+/**
+ * Telemetry to the local collector when it runs: OTLP/HTTP protobuf, as in production
+ * (services/runtime/telemetry.ts), with metrics exported every 5 s instead of every 15.
+ */
+function telemetry(servers: LocalContext["servers"]): Record<string, string> {
+  const endpoint = servers["PLATFORM_OTLP_ENDPOINT"];
+  if (!endpoint) return {};
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+    OTEL_METRIC_EXPORT_INTERVAL: String(localMetricExportMs),
+  };
+}
+
+/**
+ * Local mode is the only place faults may run (services/runtime/faults.ts): it allows them,
+ * and sets the slow path when asked to.
+ */
+function faults(context: LocalContext): Record<string, string> {
+  const slow = context.faults;
+  return {
+    [faultEnv.allow]: "true",
+    ...(slow ? { [faultEnv.slowMs]: String(slow.slowMs) } : {}),
+    ...(slow?.slowRoute ? { [faultEnv.slowRoute]: slow.slowRoute } : {}),
+  };
 }
 
 /** `CATALOG_ADDRESS=127.0.0.1:7102` for every service: how callers find each other locally. */
@@ -19,14 +52,23 @@ function addresses(services: readonly RegisteredService[]): Record<string, strin
   );
 }
 
+/** A KEK (32 random bytes, base64) kept with the local secrets, so a restart can open what it sealed. */
+const localKeyEncryptionKey = (name: string) =>
+  localSecret(name, () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"));
+
 /** Settings particular to one service in local mode; production sets the same through its pod. */
 const extras: Record<string, (context: LocalContext) => Record<string, string>> = {
   identity: (context) => ({
-    IDENTITY_KEY_ENCRYPTION_KEY: localSecret("identity-kek", () =>
-      Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"),
-    ),
+    IDENTITY_KEY_ENCRYPTION_KEY: localKeyEncryptionKey("identity-kek"),
     IDENTITY_ADMIN_EMAIL: context.adminEmail,
     IDENTITY_ADMIN_PASSWORD: context.adminPassword,
+  }),
+  // One local node: replicas of the search index could never be assigned.
+  search: () => ({ SEARCH_INDEX_REPLICAS: "0" }),
+  notifications: () => ({
+    NOTIFICATIONS_KEY_ENCRYPTION_KEY: localKeyEncryptionKey("notifications-kek"),
+    // Local receivers listen on loopback over http; production refuses both.
+    NOTIFICATIONS_ALLOW_PRIVATE_TARGETS: "true",
   }),
 };
 
@@ -52,6 +94,8 @@ export function localServiceEnv(service: RegisteredService, context: LocalContex
       : {}),
     ...(usesKafka ? { KAFKA_BROKERS: context.servers["PLATFORM_KAFKA_BROKERS"] } : {}),
     ...(service.consumedTopics.length > 0 ? { KAFKA_TOPICS: service.consumedTopics.join(",") } : {}),
+    ...telemetry(context.servers),
+    ...faults(context),
     ...extras[service.name]?.(context),
   };
 }

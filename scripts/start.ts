@@ -12,13 +12,19 @@ const help = `usage: npm start [-- options]
 
 Runs the platform on 127.0.0.1: PostgreSQL and Redis (installed from Debian packages on
 first use), Kafka and OpenSearch (downloaded from Maven Central on first use, about a
-minute), a database per service, every service from its esbuild bundle, demo data.
+minute), an OpenTelemetry Collector (built from the Go module proxy on first use: about
+10 minutes, needs Go 1.25+) and Prometheus (Debian's package) for the services' telemetry,
+a database per service, every service from its esbuild bundle, demo data.
 
 options:
   --services a,b     run only these services (default: all runnable; callees start first)
   --port N           the gateway's port (default 8080, or PLATFORM_GATEWAY_PORT)
   --wipe             delete this checkout's local data (.local/) before starting
-  --keep-servers     leave PostgreSQL, Redis, Kafka and OpenSearch running after Ctrl-C
+  --keep-servers     leave PostgreSQL, Redis, Kafka, OpenSearch, the collector and Prometheus
+                     running after Ctrl-C
+  --fault-slow-ms N  a drill: delay gRPC calls by N ms inside the services (their metrics and
+                     spans include it), so latency alerts and traces can be watched
+  --fault-slow-route RPC   only this RPC, e.g. GetProduct (default: every RPC)
   --help             this text
 
 environment:
@@ -27,7 +33,12 @@ environment:
   PLATFORM_POSTGRES_PORT    PostgreSQL's port (default 15432); PLATFORM_REDIS_PORT likewise (16379),
                             PLATFORM_KAFKA_PORT (19092; its controller PLATFORM_KAFKA_CONTROLLER_PORT,
                             the next port), PLATFORM_OPENSEARCH_PORT (19200; its transport
-                            PLATFORM_OPENSEARCH_TRANSPORT_PORT, 19300)
+                            PLATFORM_OPENSEARCH_TRANSPORT_PORT, 19300), the collector's
+                            PLATFORM_COLLECTOR_OTLP_HTTP_PORT (14318), ..._OTLP_GRPC_PORT (14317),
+                            ..._PROMETHEUS_PORT (18889), ..._HEALTH_PORT (14133), ..._TELEMETRY_PORT
+                            (18888), PLATFORM_PROMETHEUS_PORT (19090)
+  PLATFORM_TRACE_SAMPLING_PERCENT  the share of ordinary traces the collector keeps (default 100;
+                            errors and traces slower than 200 ms are always kept)
   PLATFORM_JAVA_HOME        the JDK for Kafka (17+) and OpenSearch (21+); else found on the PATH
                             or under /usr/lib/jvm
   PLATFORM_KAFKA_HEAP       Kafka's heap (default 256m); PLATFORM_OPENSEARCH_HEAP likewise (512m)
@@ -39,6 +50,8 @@ const { values } = parseArgs({
     port: { type: "string" },
     wipe: { type: "boolean", default: false },
     "keep-servers": { type: "boolean", default: false },
+    "fault-slow-ms": { type: "string" },
+    "fault-slow-route": { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -54,6 +67,17 @@ if (!Number.isInteger(gatewayPort) || gatewayPort < 1024 || gatewayPort > 65535)
   process.exit(2);
 }
 
+const slowMs = values["fault-slow-ms"] === undefined ? undefined : Number(values["fault-slow-ms"]);
+if (slowMs !== undefined && (!Number.isInteger(slowMs) || slowMs < 1 || slowMs > 60_000)) {
+  console.error(`--fault-slow-ms must be a whole number from 1 to 60000 (got "${values["fault-slow-ms"]}")`);
+  process.exit(2);
+}
+if (values["fault-slow-route"] !== undefined && slowMs === undefined) {
+  console.error("--fault-slow-route needs --fault-slow-ms");
+  process.exit(2);
+}
+const slowRoute = values["fault-slow-route"];
+
 const started = performance.now();
 try {
   const platform = await startPlatform({
@@ -64,7 +88,9 @@ try {
     gatewayPort,
     wipe: values.wipe,
     keepServers: values["keep-servers"],
+    ...(slowMs === undefined ? {} : { faults: { slowMs, ...(slowRoute ? { slowRoute } : {}) } }),
   });
+  const t = platform.telemetry;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`
 platform running in ${seconds} s: ${platform.services.map((s) => s.name).join(", ")}
@@ -73,6 +99,13 @@ platform running in ${seconds} s: ${platform.services.map((s) => s.name).join(",
   admin     ${platform.adminEmail} / ${platform.adminPassword}${platform.adminPasswordGenerated ? "   (generated; set PLATFORM_ADMIN_PASSWORD to choose)" : ""}
   demo      ${demoUser.email} / ${demoUser.password}
   seeded    ${platform.seeded.length > 0 ? platform.seeded.join(", ") : "nothing new (data kept from the last run)"}
+  traces    ${t["PLATFORM_COLLECTOR_TRACES"]}   logs ${t["PLATFORM_COLLECTOR_LOGS"]}
+  metrics   ${t["PLATFORM_PROMETHEUS_URL"]}   (alerts: ${t["PLATFORM_PROMETHEUS_URL"]}/alerts)${
+    slowMs === undefined
+      ? ""
+      : `
+  fault     ${slowRoute ?? "every RPC"} slowed by ${slowMs} ms`
+  }
 
 ${examples(platform.gatewayUrl)}
 

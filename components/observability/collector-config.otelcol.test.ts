@@ -12,10 +12,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@pulumi/kubernetes";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
+import { localCollectorArgs } from "../../local/collector.js";
 import { awsAccountId } from "../../scripts/plan/cloud-facts.js";
 import { recorded, spec } from "../../test/pulumi.js";
 import { releases } from "./backends.js";
-import { type CollectorConfig, podEnv } from "./collector-config.js";
+import { type CollectorConfig, localConfig, podEnv } from "./collector-config.js";
 import { Observability } from "./observability.js";
 
 const platform = spec();
@@ -74,6 +75,12 @@ describe("otelcol-platform validate", () => {
       expect(run.status).toBe(0);
     },
   );
+
+  it("accepts the local configuration local/collector.ts runs", () => {
+    const run = validate(localConfig(localCollectorArgs()));
+    expect(run.output).toBe("");
+    expect(run.status).toBe(0);
+  });
 
   it("refuses the loki exporter, which collector-contrib no longer has", async () => {
     const gateway = await renderedConfig(releases.gateway);

@@ -11,6 +11,9 @@ import {
   type CollectorConfig,
   type CollectorPipelineArgs,
   gatewayConfig,
+  gatewayDecisionWaitSeconds,
+  type LocalCollectorArgs,
+  localConfig,
   nodeZone,
   podEnv,
   renderCollectorConfig,
@@ -27,6 +30,15 @@ const args: CollectorPipelineArgs = {
 };
 const agent = agentConfig(args);
 const gateway = gatewayConfig(args);
+const localArgs: LocalCollectorArgs = {
+  ports: { otlpGrpc: 14317, otlpHttp: 14318, healthCheck: 14133, internalMetrics: 18888, prometheus: 18889 },
+  tracesFile: "/data/collector/traces.jsonl",
+  logsFile: "/data/collector/logs.jsonl",
+  baselineSamplingPercent: 100,
+  slowTraceMs: 200,
+  decisionWaitSeconds: 2,
+};
+const local = localConfig(localArgs);
 const signals = ["traces", "metrics", "logs"] as const;
 
 /** Component ids a pipeline section references must be defined in that section. */
@@ -49,6 +61,7 @@ describe("the collector configurations", () => {
   it.each([
     ["agent", agent],
     ["gateway", gateway],
+    ["local", local],
   ])("%s: every pipeline references only defined components", (_tier, config) => {
     expect(undefinedReferences(config)).toEqual([]);
   });
@@ -56,6 +69,7 @@ describe("the collector configurations", () => {
   it.each([
     ["agent", agent],
     ["gateway", gateway],
+    ["local", local],
   ])("%s: memory_limiter runs first and batch last in every pipeline", (_tier, config) => {
     for (const signal of signals) {
       const processors = config.service.pipelines[signal].processors;
@@ -175,5 +189,64 @@ describe("the collector configurations", () => {
 
   it("renders YAML that reads back to the same object", () => {
     expect(parse(renderCollectorConfig(gateway))).toEqual(JSON.parse(JSON.stringify(gateway)));
+  });
+});
+
+describe("the local collector configuration", () => {
+  it("listens on loopback only: OTLP, health check and both metrics endpoints", () => {
+    expect(local.receivers.otlp?.protocols).toEqual({
+      grpc: { endpoint: "127.0.0.1:14317" },
+      http: { endpoint: "127.0.0.1:14318" },
+    });
+    expect(local.extensions.health_check.endpoint).toBe("127.0.0.1:14133");
+    expect(local.exporters["prometheus"]).toMatchObject({ endpoint: "127.0.0.1:18889" });
+    expect(local.service.telemetry.metrics.readers[0]?.pull.exporter.prometheus).toEqual({
+      host: "127.0.0.1",
+      port: 18888,
+    });
+    expect(renderCollectorConfig(local)).not.toContain("${env:");
+  });
+
+  it("runs the production processors from the same definitions, the decision wait a parameter", () => {
+    expect(local.processors.memory_limiter).toEqual(agent.processors.memory_limiter);
+    expect(local.processors.resource_detection).toEqual(agent.processors.resource_detection);
+    expect(local.processors.batch).toEqual(agent.processors.batch);
+    const sampling = gatewayConfig({ ...args, baselineSamplingPercent: 100 }).processors.tail_sampling;
+    expect(local.processors.tail_sampling).toEqual({ ...sampling, decision_wait: "2s" });
+    expect(gateway.processors.tail_sampling?.decision_wait).toBe(`${gatewayDecisionWaitSeconds}s`);
+    expect(local.service.pipelines.traces.processors).toEqual([
+      "memory_limiter",
+      "resource_detection",
+      "tail_sampling",
+      "batch",
+    ]);
+  });
+
+  it("leaves out what needs a cluster: k8s_attributes and the node-zone transform", () => {
+    expect(local.processors.k8s_attributes).toBeUndefined();
+    expect(local.processors["transform/zone"]).toBeUndefined();
+    expect(local.receivers.prometheus).toBeUndefined();
+  });
+
+  it("writes spans and logs as rotated JSON lines and serves metrics with resource attributes as labels", () => {
+    expect(local.exporters["file/traces"]).toEqual({
+      path: "/data/collector/traces.jsonl",
+      format: "json",
+      rotation: { max_megabytes: 50, max_backups: 2 },
+    });
+    expect(local.exporters["file/logs"]).toMatchObject({
+      path: "/data/collector/logs.jsonl",
+      format: "json",
+    });
+    expect(local.exporters["prometheus"]).toMatchObject({
+      resource_to_telemetry_conversion: { enabled: true },
+    });
+    expect(local.service.pipelines.traces.exporters).toEqual(["file/traces"]);
+    expect(local.service.pipelines.logs.exporters).toEqual(["file/logs"]);
+    expect(local.service.pipelines.metrics.exporters).toEqual(["prometheus"]);
+  });
+
+  it("renders without YAML anchors", () => {
+    expect(renderCollectorConfig(local)).not.toMatch(/[&*]a\d/);
   });
 });

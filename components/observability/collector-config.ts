@@ -11,16 +11,22 @@
  *   replica that owns their trace id (so tail sampling sees whole traces), metrics and logs
  *   to any gateway replica.
  * - gateway (Deployment): tail-samples traces and exports to Mimir, Loki and Tempo.
+ * - local (`localConfig`, one process on 127.0.0.1 for `npm start` and the integration
+ *   tests, run by local/collector.ts): the processors of both tiers that work without a
+ *   cluster, built by the same functions, with files and a Prometheus endpoint as backends.
  */
 import { stringify } from "yaml";
 import type {
+  Batch,
   CollectorConfig,
   Delivery,
   MemoryLimiter,
   OtlpReceiver,
   Pipeline,
   PrometheusScrapeConfig,
+  ResourceDetection,
   Signal,
+  TailSampling,
   TailSamplingPolicy,
   Transform,
   TransformGroup,
@@ -62,7 +68,23 @@ export const podEnv = {
 const env = (name: string) => `\${env:${name}}`;
 const podIp = env(podEnv.podIp);
 
-const extensions = { health_check: { endpoint: `${podIp}:${healthCheckPort}` } } as const;
+/** Where a collector listens: its pod's IP in the cluster, 127.0.0.1 on one machine. */
+interface Listen {
+  readonly host: string;
+  readonly otlpGrpc: number;
+  readonly otlpHttp: number;
+  readonly healthCheck: number;
+  readonly internalMetrics: number;
+}
+const inPod: Listen = {
+  host: podIp,
+  otlpGrpc: otlpGrpcPort,
+  otlpHttp: otlpHttpPort,
+  healthCheck: healthCheckPort,
+  internalMetrics: internalMetricsPort,
+};
+
+const extensions = (at: Listen) => ({ health_check: { endpoint: `${at.host}:${at.healthCheck}` } });
 const memoryLimiter: MemoryLimiter = {
   check_interval: "1s",
   limit_percentage: 80,
@@ -72,20 +94,24 @@ const delivery: Delivery = {
   sending_queue: { enabled: true, queue_size: 5000 },
   retry_on_failure: { enabled: true, max_elapsed_time: "300s" },
 };
-const otlpReceiver: OtlpReceiver = {
+const otlpReceiver = (at: Listen): OtlpReceiver => ({
   protocols: {
-    grpc: { endpoint: `${podIp}:${otlpGrpcPort}` },
-    http: { endpoint: `${podIp}:${otlpHttpPort}` },
+    grpc: { endpoint: `${at.host}:${at.otlpGrpc}` },
+    http: { endpoint: `${at.host}:${at.otlpHttp}` },
   },
-};
+});
+/** `env` reads OTEL_RESOURCE_ATTRIBUTES (cluster, region, environment: see agentEnv). */
+const resourceDetection: ResourceDetection = { detectors: ["env"], timeout: "2s", override: false };
+/** The agent's (and the local collector's) batch: a second at most, so data shows up promptly. */
+const shortBatch: Batch = { timeout: "1s", send_batch_size: 2048, send_batch_max_size: 4096 };
 
-function service(pipelines: Record<Signal, Pipeline>): CollectorConfig["service"] {
+function service(pipelines: Record<Signal, Pipeline>, at: Listen = inPod): CollectorConfig["service"] {
   return {
     extensions: ["health_check"],
     telemetry: {
       metrics: {
         level: "basic",
-        readers: [{ pull: { exporter: { prometheus: { host: podIp, port: internalMetricsPort } } } }],
+        readers: [{ pull: { exporter: { prometheus: { host: at.host, port: at.internalMetrics } } } }],
       },
     },
     pipelines,
@@ -220,8 +246,8 @@ export function agentEnv(resourceAttributes: Readonly<Record<string, string>>): 
 export function agentConfig(args: CollectorPipelineArgs): CollectorConfig {
   const common = ["memory_limiter", "k8s_attributes", "resource_detection", "transform/zone"];
   return {
-    extensions,
-    receivers: { otlp: otlpReceiver, prometheus: { config: { scrape_configs: nodeScrapeConfigs() } } },
+    extensions: extensions(inPod),
+    receivers: { otlp: otlpReceiver(inPod), prometheus: { config: { scrape_configs: nodeScrapeConfigs() } } },
     processors: {
       memory_limiter: memoryLimiter,
       k8s_attributes: {
@@ -246,12 +272,11 @@ export function agentConfig(args: CollectorPipelineArgs): CollectorConfig {
           { sources: [{ from: "connection" }] },
         ],
       },
-      // `env` reads OTEL_RESOURCE_ATTRIBUTES (cluster, region, environment: see agentEnv);
-      // pods cannot reach IMDS (hop limit 1), so no cloud detector.
-      resource_detection: { detectors: ["env"], timeout: "2s", override: false },
+      // Pods cannot reach IMDS (hop limit 1), so no cloud detector.
+      resource_detection: resourceDetection,
       // After k8s_attributes, which adds the node's zone it reads.
       "transform/zone": zoneTransform(),
-      batch: { timeout: "1s", send_batch_size: 2048, send_batch_max_size: 4096 },
+      batch: shortBatch,
     },
     exporters: {
       "load_balancing/gateway": {
@@ -281,8 +306,11 @@ export function agentConfig(args: CollectorPipelineArgs): CollectorConfig {
   };
 }
 
+/** What tail sampling keeps: the two numbers a stack (or local mode) chooses. */
+export type SamplingArgs = Pick<CollectorPipelineArgs, "baselineSamplingPercent" | "slowTraceMs">;
+
 /** Keep every error, every slow trace, and a baseline share of the rest (policies are ORed). */
-export function samplingPolicies(args: CollectorPipelineArgs): TailSamplingPolicy[] {
+export function samplingPolicies(args: SamplingArgs): TailSamplingPolicy[] {
   return [
     { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
     {
@@ -298,19 +326,34 @@ export function samplingPolicies(args: CollectorPipelineArgs): TailSamplingPolic
   ];
 }
 
+/** How long the gateway holds a trace's spans before deciding: long enough for slow spans to arrive. */
+export const gatewayDecisionWaitSeconds = 10;
+
+/**
+ * The tail_sampling processor. `decisionWaitSeconds` is how long spans wait for the rest of
+ * their trace; a trace still open then is decided on what arrived (later spans of a kept
+ * trace are kept too).
+ */
+export function tailSampling(
+  args: SamplingArgs,
+  decisionWaitSeconds = gatewayDecisionWaitSeconds,
+): TailSampling {
+  return {
+    decision_wait: `${decisionWaitSeconds}s`,
+    num_traces: 200_000,
+    expected_new_traces_per_sec: 2_000,
+    policies: samplingPolicies(args),
+  };
+}
+
 /** The central tier: tail sampling and the exports to the backends. */
 export function gatewayConfig(args: CollectorPipelineArgs): CollectorConfig {
   return {
-    extensions,
-    receivers: { otlp: otlpReceiver },
+    extensions: extensions(inPod),
+    receivers: { otlp: otlpReceiver(inPod) },
     processors: {
       memory_limiter: memoryLimiter,
-      tail_sampling: {
-        decision_wait: "10s",
-        num_traces: 200_000,
-        expected_new_traces_per_sec: 2_000,
-        policies: samplingPolicies(args),
-      },
+      tail_sampling: tailSampling(args),
       batch: { timeout: "5s", send_batch_size: 8192, send_batch_max_size: 16384 },
     },
     exporters: {
@@ -336,6 +379,74 @@ export function gatewayConfig(args: CollectorPipelineArgs): CollectorConfig {
       },
       logs: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["otlp_http/loki"] },
     }),
+  };
+}
+
+/** The local collector's address: loopback only. */
+export const localHost = "127.0.0.1";
+
+export interface LocalCollectorArgs extends SamplingArgs {
+  readonly ports: {
+    readonly otlpGrpc: number;
+    readonly otlpHttp: number;
+    readonly healthCheck: number;
+    /** The collector's own metrics (otelcol_*). */
+    readonly internalMetrics: number;
+    /** The Prometheus exporter: the services' metrics, at /metrics. */
+    readonly prometheus: number;
+  };
+  /** Where spans and log records go, one OTLP/JSON export per line. */
+  readonly tracesFile: string;
+  readonly logsFile: string;
+  /** Tail sampling's decision wait: short on one machine, where every span arrives at once. */
+  readonly decisionWaitSeconds: number;
+}
+
+/** Size-based rotation of the local files: 50 MB each, the last two kept. */
+export const localFileRotation = { max_megabytes: 50, max_backups: 2 } as const;
+
+/**
+ * The whole pipeline in one collector on 127.0.0.1, for `npm start` and the integration
+ * tests: the agent's and the gateway's processors, from the same definitions, where they
+ * can work without a cluster. `k8s_attributes` is left out: it looks pods up in the
+ * Kubernetes API (with `passthrough` it would only tag every resource with the pod IP
+ * 127.0.0.1), and `transform/zone` only copies the node zone `k8s_attributes` adds, so it
+ * would never act; local services report `ZONE=local` themselves. The backends become
+ * files (traces, logs) and a Prometheus endpoint that the local Prometheus scrapes
+ * (metrics); resource attributes become labels there, so a series shows its service
+ * version and environment without a join on `target_info`.
+ */
+export function localConfig(args: LocalCollectorArgs): CollectorConfig {
+  const at: Listen = { host: localHost, ...args.ports };
+  // A fresh object each: shared ones would render as YAML anchors.
+  const file = (path: string) => ({ path, format: "json" as const, rotation: { ...localFileRotation } });
+  const processors = (...middle: string[]) => ["memory_limiter", "resource_detection", ...middle, "batch"];
+  return {
+    extensions: extensions(at),
+    receivers: { otlp: otlpReceiver(at) },
+    processors: {
+      memory_limiter: memoryLimiter,
+      resource_detection: resourceDetection,
+      tail_sampling: tailSampling(args, args.decisionWaitSeconds),
+      batch: shortBatch,
+    },
+    exporters: {
+      "file/traces": file(args.tracesFile),
+      "file/logs": file(args.logsFile),
+      prometheus: {
+        endpoint: `${localHost}:${args.ports.prometheus}`,
+        resource_to_telemetry_conversion: { enabled: true },
+        metric_expiration: "5m",
+      },
+    },
+    service: service(
+      {
+        traces: { receivers: ["otlp"], processors: processors("tail_sampling"), exporters: ["file/traces"] },
+        metrics: { receivers: ["otlp"], processors: processors(), exporters: ["prometheus"] },
+        logs: { receivers: ["otlp"], processors: processors(), exporters: ["file/logs"] },
+      },
+      at,
+    ),
   };
 }
 

@@ -104,6 +104,18 @@ export interface PrometheusRemoteWriteExporter {
   readonly resource_to_telemetry_conversion: { readonly enabled: boolean };
   readonly retry_on_failure: Delivery["retry_on_failure"];
 }
+/** Writes each export as one JSON line (OTLP/JSON) to a file, rotated by size. */
+export interface FileExporter {
+  readonly path: string;
+  readonly format: "json";
+  readonly rotation: { readonly max_megabytes: number; readonly max_backups: number };
+}
+/** Serves the metrics it receives on `endpoint`/metrics for a Prometheus to scrape. */
+export interface PrometheusExporter {
+  readonly endpoint: string;
+  readonly resource_to_telemetry_conversion: { readonly enabled: boolean };
+  readonly metric_expiration: string;
+}
 export interface LoadBalancingExporter {
   readonly routing_key: "traceID";
   readonly protocol: { readonly otlp: { readonly tls: { readonly insecure: boolean } } };
@@ -134,7 +146,12 @@ export interface CollectorConfig {
   readonly exporters: Readonly<
     Record<
       string,
-      OtlpGrpcExporter | OtlpHttpExporter | PrometheusRemoteWriteExporter | LoadBalancingExporter
+      | OtlpGrpcExporter
+      | OtlpHttpExporter
+      | PrometheusRemoteWriteExporter
+      | LoadBalancingExporter
+      | FileExporter
+      | PrometheusExporter
     >
   >;
   readonly service: {

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { loadConfig, port, postgresUrl, redisUrl, runtimeEnv } from "./config.js";
 import type { EventHandler } from "./consumer.js";
 import { type EventOutbox, eventsEnv, needsEvents, wireEvents } from "./event-wiring.js";
+import { faultsFromEnv } from "./faults.js";
 import type { Logger } from "./logger.js";
 import type { RequestMetrics } from "./metrics.js";
 import { connectPostgres, type Database, migrate, migrateRuntime } from "./postgres.js";
@@ -77,7 +78,13 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
   const config = loadConfig(schema, env) as ServiceKit<z.output<z.ZodObject<E>>>["config"] &
     Record<string, unknown>;
 
+  // Checked with the rest of the config, before anything is opened.
+  const faults = faultsFromEnv(env);
+
   const { telemetry, logger, metrics } = instrument(spec.name, config, env);
+  if (faults.ignored) logger.warn(faults.ignored);
+  if (faults.slowPath)
+    logger.warn({ fault: faults.slowPath }, "fault switch on: calls are slowed down on purpose");
 
   const db = config["POSTGRES_URL"] ? connectPostgres(String(config["POSTGRES_URL"]), { logger }) : undefined;
   if (db) await migrateRuntime(db, logger);
@@ -111,6 +118,7 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
     file: definition.rpc.file,
     logger,
     metrics,
+    ...(faults.slowPath ? { slowPath: faults.slowPath } : {}),
   });
   const bound = await server.listen(config.HOST, config.PORT);
   logger.info({ host: config.HOST, port: bound, revision: config.SERVICE_REVISION }, `${spec.name} serving`);

@@ -12,6 +12,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { context, propagation, SpanKind } from "@opentelemetry/api";
 import { HealthImplementation } from "grpc-health-check";
 import { ServiceError } from "../errors.js";
+import { type SlowPathFault, withSlowPath } from "../faults.js";
 import type { Logger } from "../logger.js";
 import type { RequestMetrics } from "../metrics.js";
 import { traced } from "../tracing.js";
@@ -67,6 +68,8 @@ export interface RpcServerOptions {
   readonly file: GenFile;
   readonly logger: Logger;
   readonly metrics: RequestMetrics;
+  /** A drill's slow path (../faults.ts); off unless local mode allows it. */
+  readonly slowPath?: SlowPathFault;
 }
 
 /**
@@ -89,7 +92,7 @@ export class RpcServer<S extends DescService = DescService> {
       const handler = (handlers as Handlers<DescService>)[method.localName];
       if (!handler) throw new Error(`${service.typeName}: no handler for ${method.name}`);
       definition[method.name] = methodDefinition(method);
-      implementation[method.name] = this.#unary(method, handler);
+      implementation[method.name] = this.#unary(method, withSlowPath(handler, method.name, options.slowPath));
     }
     this.server.addService(definition as grpc.ServiceDefinition, implementation);
     this.health = new HealthImplementation({ "": "NOT_SERVING", [service.typeName]: "NOT_SERVING" });
