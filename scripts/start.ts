@@ -107,7 +107,7 @@ platform running in ${seconds} s: ${platform.services.map((s) => s.name).join(",
   fault     ${slowRoute ?? "every RPC"} slowed by ${slowMs} ms`
   }
 
-${examples(platform.gatewayUrl)}
+${examples(platform.gatewayUrl, { email: platform.adminEmail, password: platform.adminPassword })}
 
 Ctrl-C stops everything.`);
   let stopping = false;
