@@ -5,6 +5,7 @@ import type { Edge } from "../components/edge/edge.js";
 import { ImageRegistry } from "../components/microservice/image-registry.js";
 import { Microservice } from "../components/microservice/microservice.js";
 import { NamespaceBaseline } from "../components/microservice/namespace-baseline.js";
+import { servedThroughIngress } from "../components/microservice/network-policy-rules.js";
 import { planSubnets } from "../components/network/subnet-plan.js";
 import type { Search } from "../components/search/search.js";
 import type { RegisteredService } from "../services/registry.js";
@@ -30,7 +31,7 @@ export interface WorkloadsArgs {
 
 /** The one public HTTP service: the gateway, behind the ingress. */
 export function publicHttpService(services: readonly RegisteredService[]): RegisteredService {
-  const candidates = services.filter((s) => s.public && s.protocol === "http");
+  const candidates = services.filter(servedThroughIngress);
   if (candidates.length !== 1)
     throw new Error(
       `expected exactly one public HTTP service behind the ingress, got ${candidates.map((s) => s.name).join(", ") || "none"}`,

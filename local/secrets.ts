@@ -13,11 +13,14 @@ const file = () => dataDir("platform", "secrets.json");
 export function localSecret(
   name: string,
   make: () => string = () => randomBytes(24).toString("base64url"),
+  options: { readonly formerly?: string } = {},
 ): string {
   const path = file();
   const secrets: Record<string, string> = existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {};
   if (!secrets[name]) {
-    secrets[name] = make();
+    // A secret kept under an earlier name moves to the new one: data sealed under it stays readable.
+    const former = options.formerly !== undefined ? secrets[options.formerly] : undefined;
+    secrets[name] = former ?? make();
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   }

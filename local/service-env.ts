@@ -1,5 +1,6 @@
 import type { RegisteredService } from "../services/registry.js";
 import { faultEnv } from "../services/runtime/faults.js";
+import { addressVariable, generateSecret } from "../services/runtime/service-spec.js";
 import { localSecret } from "./secrets.js";
 
 export interface LocalContext {
@@ -47,26 +48,39 @@ function faults(context: LocalContext): Record<string, string> {
 
 /** `CATALOG_ADDRESS=127.0.0.1:7102` for every service: how callers find each other locally. */
 function addresses(services: readonly RegisteredService[]): Record<string, string> {
-  return Object.fromEntries(
-    services.map((s) => [`${s.name.toUpperCase().replace(/-/g, "_")}_ADDRESS`, `127.0.0.1:${s.port}`]),
-  );
+  return Object.fromEntries(services.map((s) => [addressVariable(s.name), `127.0.0.1:${s.port}`]));
 }
 
-/** A KEK (32 random bytes, base64) kept with the local secrets, so a restart can open what it sealed. */
-const localKeyEncryptionKey = (name: string) =>
-  localSecret(name, () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"));
+/** Where the local secrets kept these before they came from the registry; moved on first use. */
+const formerLocalNames: Readonly<Record<string, string>> = {
+  "identity/IDENTITY_KEY_ENCRYPTION_KEY": "identity-kek",
+  "notifications/NOTIFICATIONS_KEY_ENCRYPTION_KEY": "notifications-kek",
+};
+
+/**
+ * The secrets the registry entry declares (`secrets`), made by the same generators as
+ * production's and kept with the local secrets, so a restart can open what a KEK sealed.
+ */
+function generatedSecrets(service: RegisteredService): Record<string, string> {
+  return Object.fromEntries(
+    service.secrets.map((secret) => {
+      const name = `${service.name}/${secret.env}`;
+      const formerly = formerLocalNames[name];
+      const value = localSecret(name, () => generateSecret(secret.generate), formerly ? { formerly } : {});
+      return [secret.env, value];
+    }),
+  );
+}
 
 /** Settings particular to one service in local mode; production sets the same through its pod. */
 const extras: Record<string, (context: LocalContext) => Record<string, string>> = {
   identity: (context) => ({
-    IDENTITY_KEY_ENCRYPTION_KEY: localKeyEncryptionKey("identity-kek"),
     IDENTITY_ADMIN_EMAIL: context.adminEmail,
     IDENTITY_ADMIN_PASSWORD: context.adminPassword,
   }),
   // One local node: replicas of the search index could never be assigned.
   search: () => ({ SEARCH_INDEX_REPLICAS: "0" }),
   notifications: () => ({
-    NOTIFICATIONS_KEY_ENCRYPTION_KEY: localKeyEncryptionKey("notifications-kek"),
     // Local receivers listen on loopback over http; production refuses both.
     NOTIFICATIONS_ALLOW_PRIVATE_TARGETS: "true",
   }),
@@ -94,6 +108,7 @@ export function localServiceEnv(service: RegisteredService, context: LocalContex
       : {}),
     ...(usesKafka ? { KAFKA_BROKERS: context.servers["PLATFORM_KAFKA_BROKERS"] } : {}),
     ...(service.consumedTopics.length > 0 ? { KAFKA_TOPICS: service.consumedTopics.join(",") } : {}),
+    ...generatedSecrets(service),
     ...telemetry(context.servers),
     ...faults(context),
     ...extras[service.name]?.(context),

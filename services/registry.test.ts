@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { loadServiceRegistry, resolveRegistry } from "./registry.js";
-import { defineService, type ServiceSpecInput } from "./runtime/service-spec.js";
+import {
+  addressVariable,
+  defineService,
+  generateSecret,
+  type ServiceSpecInput,
+} from "./runtime/service-spec.js";
 
 const base: ServiceSpecInput = {
   name: "alpha",
@@ -53,6 +58,38 @@ describe("the service registry", () => {
     expect(() => resolveRegistry([svc({ events: { consumes: ["beta"] } }), beta])).toThrow(
       /publishes no events/,
     );
+  });
+
+  it("declares no generated secrets unless asked, and the KEKs of identity and notifications", async () => {
+    expect(svc({}).secrets).toEqual([]);
+    const secrets = Object.fromEntries((await loadServiceRegistry()).map((s) => [s.name, s.secrets]));
+    expect(secrets["identity"]).toEqual([{ env: "IDENTITY_KEY_ENCRYPTION_KEY", generate: "key-256-base64" }]);
+    expect(secrets["notifications"]).toEqual([
+      { env: "NOTIFICATIONS_KEY_ENCRYPTION_KEY", generate: "key-256-base64" },
+    ]);
+  });
+
+  it("refuses a generated secret without a proper variable, with an unknown generator, or twice", () => {
+    expect(() => svc({ secrets: [{ env: "alpha-key", generate: "key-256-base64" }] })).toThrow(
+      /secrets\.0\.env: an environment variable name/,
+    );
+    expect(() => svc({ secrets: [{ env: "ALPHA_KEY", generate: "rot13" as "key-256-base64" }] })).toThrow(
+      /secrets\.0\.generate/,
+    );
+    const twice = { env: "ALPHA_KEY", generate: "key-256-base64" } as const;
+    expect(() => svc({ secrets: [twice, twice] })).toThrow(/each secret needs its own env variable/);
+  });
+
+  it("makes a generated key of 32 random bytes in base64, different each time", () => {
+    const key = generateSecret("key-256-base64");
+    expect(Buffer.from(key, "base64")).toHaveLength(32);
+    expect(Buffer.from(key, "base64").toString("base64")).toBe(key);
+    expect(generateSecret("key-256-base64")).not.toBe(key);
+  });
+
+  it("names the variable a caller finds a service through", () => {
+    expect(addressVariable("catalog")).toBe("CATALOG_ADDRESS");
+    expect(addressVariable("order-history")).toBe("ORDER_HISTORY_ADDRESS");
   });
 
   it("refuses two services on one port", () => {

@@ -180,6 +180,19 @@ describe("Microservice", () => {
     expect((await account("catalog"))["metadata"]).not.toHaveProperty("annotations");
   });
 
+  it("generates the secrets a service declares into <service>-generated, and the Rollout waits for them", async () => {
+    const generatedOf = async (name: string) =>
+      (await under(name, "kubernetes:core/v1:Secret")).map(
+        (s) => (s.inputs["metadata"] as { name: string }).name,
+      );
+    for (const service of services)
+      expect(await generatedOf(service.name), service.name).toEqual(
+        service.secrets.length > 0 ? [`${service.name}-generated`] : [],
+      );
+    expect(waitsFor("ms-identity-rollout")).toContain("ms-identity-generated");
+    expect(waitsFor("ms-catalog-rollout")).not.toContain("ms-catalog-generated");
+  });
+
   it("refuses a release that is not pinned, and a collector endpoint without a port", () => {
     const service = services[0]!;
     expect(() => validateMicroserviceArgs({ ...args(service), version: "latest" })).toThrow(

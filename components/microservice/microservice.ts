@@ -8,6 +8,7 @@ import {
   type SeriesSelector,
   successRateQuery,
 } from "./analysis-queries.js";
+import { GeneratedSecrets } from "./generated-secrets.js";
 import { imageReference, requireReleaseVersion } from "./image.js";
 import { nameLabel, type StoreNetworks, serviceNetworkPolicySpec } from "./network-policy-rules.js";
 import { podSpec } from "./pod-template.js";
@@ -25,11 +26,14 @@ export interface WorkloadControllers {
 export interface MicroserviceArgs {
   /** The service, from the registry: port, protocol, stores, scaling, rollout, resources. */
   readonly service: RegisteredService;
-  /** The whole registry: callee ports for the NetworkPolicy. */
+  /** The whole registry: callees' ports for the NetworkPolicy and the callees' addresses. */
   readonly services: readonly RegisteredService[];
   /** The cluster's Kubernetes provider. */
   readonly provider: k8s.Provider;
-  /** The workload namespace; pass the Namespace's name Output so objects wait for it. */
+  /**
+   * The workload namespace, where callees are dialled; pass the Namespace's name Output so
+   * objects wait for it.
+   */
   readonly namespace: pulumi.Input<string>;
   /** The service's ECR repository URL. */
   readonly repositoryUrl: pulumi.Input<string>;
@@ -96,6 +100,11 @@ export function validateMicroserviceArgs(args: MicroserviceArgs): void {
  * - `KAFKA_BROKERS`, `KAFKA_USERNAME`, `KAFKA_PASSWORD`, `KAFKA_SASL_MECHANISM`,
  *   `KAFKA_CLIENT_ID` (and `KAFKA_CONSUMER_GROUP` for consumers) from Secret `<service>-kafka`;
  * - `OPENSEARCH_ENDPOINT`, `AWS_REGION` from ConfigMap `<service>-opensearch` (SigV4 with IRSA);
+ * - each variable of the registry's `secrets` from Secret `<service>-generated`, which a
+ *   child `GeneratedSecrets` generates once and never rotates (key-encryption keys);
+ * - `<CALLEE>_ADDRESS` for each service in `calls`: `<callee>.<namespace>.svc.cluster.local:<port>`,
+ *   the callee's main Service (both revisions of a canary, the active one of a blue-green);
+ * - `TRUSTED_PROXY_HOPS=1` for the service behind the ingress (ingress-nginx's one hop);
  * - `OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_ENDPOINT` (the collector's OTLP/HTTP port),
  *   `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`), `OTEL_RESOURCE_ATTRIBUTES` (service.version,
  *   pod, namespace, node, revision). Traces, metrics and logs are all pushed over OTLP: the
@@ -115,6 +124,8 @@ export class Microservice extends pulumi.ComponentResource {
   readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
   /** The Service callers dial, `<service>.<namespace>.svc`. */
   readonly mainService: k8s.core.v1.Service;
+  /** The secrets the registry entry declares, when it declares any. */
+  readonly generatedSecrets: GeneratedSecrets | undefined;
 
   constructor(name: string, args: MicroserviceArgs, opts?: pulumi.ComponentResourceOptions) {
     validateMicroserviceArgs(args);
@@ -217,7 +228,16 @@ export class Microservice extends pulumi.ComponentResource {
       { ...k8sOpts, dependsOn: [args.controllers.rollouts] },
     );
 
-    const template = pulumi.output(args.repositoryUrl).apply((url) => ({
+    this.generatedSecrets =
+      service.secrets.length > 0
+        ? new GeneratedSecrets(
+            `${name}-generated`,
+            { service, provider: args.provider, namespace: args.namespace },
+            { parent: this },
+          )
+        : undefined;
+
+    const template = pulumi.all([args.repositoryUrl, args.namespace]).apply(([url, namespace]) => ({
       metadata: { labels: { ...labels, "app.kubernetes.io/version": args.version } },
       spec: podSpec(service, {
         image: imageReference(url, args.version),
@@ -226,6 +246,8 @@ export class Microservice extends pulumi.ComponentResource {
         preStopSeconds: settings.preStopSeconds,
         drainSeconds: settings.drainSeconds,
         serviceAccountName: service.name,
+        namespace,
+        services: args.services,
       }),
     }));
     // No `replicas`: the ScaledObject owns the count and Pulumi never resets it.
@@ -252,6 +274,7 @@ export class Microservice extends pulumi.ComponentResource {
           this.analysisTemplate,
           this.serviceAccount,
           ...strategyServices,
+          ...(this.generatedSecrets ? [this.generatedSecrets] : []),
         ],
         ignoreChanges: ["spec.replicas"],
       },

@@ -51,6 +51,10 @@ const ipBlocks = (cidrs: readonly string[]) => cidrs.map((cidr) => ({ ipBlock: {
 /** Private address space: never reached through the AWS API rule. */
 export const privateRanges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
 
+/** The public HTTP service: the ingress controller's upstream, reached through it alone. */
+export const servedThroughIngress = (service: Pick<RegisteredService, "public" | "protocol">) =>
+  service.public && service.protocol === "http";
+
 /**
  * Ingress rules: declared callers on the service port, and the ingress controller for the
  * public HTTP service. Nothing for observability: services push their metrics over OTLP.
@@ -58,7 +62,7 @@ export const privateRanges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] a
 export function ingressRules(service: RegisteredService, ctx: PolicyContext) {
   const rules: object[] = [];
   if (service.callers.length > 0) rules.push({ from: service.callers.map(pods), ports: [tcp(service.port)] });
-  if (service.public && service.protocol === "http")
+  if (servedThroughIngress(service))
     rules.push({ from: [namespace(ctx.ingressNamespace)], ports: [tcp(service.port)] });
   return rules;
 }

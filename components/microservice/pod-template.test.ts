@@ -7,16 +7,17 @@ let byName: Map<string, RegisteredService>;
 beforeAll(async () => {
   byName = new Map((await loadServiceRegistry()).map((s) => [s.name, s]));
 });
-const options: PodOptions = {
+const options: Omit<PodOptions, "services"> = {
   image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform-prod/catalog:2026.11.25-1a2b3c4",
   version: "2026.11.25-1a2b3c4",
   otlpEndpoint: "http://otel-collector.observability.svc:4318",
   preStopSeconds: 5,
   drainSeconds: 20,
   serviceAccountName: "catalog",
+  namespace: "platform",
 };
 const pod = (name: string, extra: Partial<PodOptions> = {}) =>
-  podSpec(byName.get(name)!, { ...options, ...extra });
+  podSpec(byName.get(name)!, { ...options, services: [...byName.values()], ...extra });
 const container = (name: string) => pod(name).containers[0]!;
 const env = (name: string) =>
   Object.fromEntries(container(name).env.map((e) => [(e as { name: string }).name, e]));
@@ -111,7 +112,9 @@ describe("the pod", () => {
     });
     expect(env("catalog")["KAFKA_CONSUMER_GROUP"]).toBeUndefined();
     expect(env("search")["KAFKA_TOPICS"]).toEqual({ name: "KAFKA_TOPICS", value: "catalog.events.v1" });
-    expect(env("audit")["KAFKA_TOPICS"]).toMatchObject({ value: expect.stringContaining("orders.events.v1") });
+    expect(env("audit")["KAFKA_TOPICS"]).toMatchObject({
+      value: expect.stringContaining("orders.events.v1"),
+    });
     expect(env("search")["POSTGRES_URL"]).toBeUndefined();
     expect(env("gateway")["KAFKA_BROKERS"]).toBeUndefined();
   });
@@ -147,6 +150,47 @@ describe("the pod", () => {
   it("exposes only the service port: metrics are pushed over OTLP, never scraped", () => {
     expect(container("catalog").ports).toEqual([{ name: "grpc", containerPort: 7102, protocol: "TCP" }]);
     expect(env("catalog")["METRICS_PORT"]).toBeUndefined();
+  });
+
+  it("takes each secret the registry declares from the service's generated Secret, and only those", () => {
+    expect(env("identity")["IDENTITY_KEY_ENCRYPTION_KEY"]).toEqual({
+      name: "IDENTITY_KEY_ENCRYPTION_KEY",
+      valueFrom: { secretKeyRef: { name: "identity-generated", key: "IDENTITY_KEY_ENCRYPTION_KEY" } },
+    });
+    expect(env("notifications")["NOTIFICATIONS_KEY_ENCRYPTION_KEY"]).toMatchObject({
+      valueFrom: { secretKeyRef: { name: "notifications-generated" } },
+    });
+    const fromGenerated = (name: string) =>
+      container(name).env.filter((e) => JSON.stringify(e).includes(`"${name}-generated"`));
+    expect(fromGenerated("catalog")).toEqual([]);
+  });
+
+  it("tells each caller where its callees' main Services are, by cluster DNS name and port", () => {
+    expect(env("orders")["CATALOG_ADDRESS"]).toEqual({
+      name: "CATALOG_ADDRESS",
+      value: "catalog.platform.svc.cluster.local:7102",
+    });
+    expect(env("search")["CATALOG_ADDRESS"]).toMatchObject({
+      value: "catalog.platform.svc.cluster.local:7102",
+    });
+    const gateway = env("gateway");
+    for (const callee of byName.get("gateway")!.calls)
+      expect(gateway[`${callee.toUpperCase()}_ADDRESS`], callee).toEqual({
+        name: `${callee.toUpperCase()}_ADDRESS`,
+        value: `${callee}.platform.svc.cluster.local:${byName.get(callee)!.port}`,
+      });
+    // identity's main Service is its active revision (blue-green), never the preview.
+    expect(gateway["IDENTITY_ADDRESS"]).toMatchObject({ value: "identity.platform.svc.cluster.local:7101" });
+    expect(Object.keys(env("catalog")).filter((k) => k.endsWith("_ADDRESS"))).toEqual([]);
+    expect(pod("orders", { namespace: "shop" }).containers[0]!.env).toContainEqual({
+      name: "CATALOG_ADDRESS",
+      value: "catalog.shop.svc.cluster.local:7102",
+    });
+  });
+
+  it("trusts exactly the ingress's X-Forwarded-For hop in the service behind it, and nowhere else", () => {
+    expect(env("gateway")["TRUSTED_PROXY_HOPS"]).toEqual({ name: "TRUSTED_PROXY_HOPS", value: "1" });
+    expect(env("orders")["TRUSTED_PROXY_HOPS"]).toBeUndefined();
   });
 
   it("leaves ZONE unset: the runtime's \"unknown\" is replaced by the collector from the node's zone", () => {

@@ -4,11 +4,13 @@
  * reads its connections from. Pure, so it is tested without mocks.
  */
 import type { RegisteredService } from "../../services/registry.js";
+import { addressVariable } from "../../services/runtime/service-spec.js";
 import { postgresNames } from "../postgres/postgres-plan.js";
 import { redisNames } from "../redis/redis-plan.js";
 import { configMapName } from "../search/search-plan.js";
 import { invalid } from "../shared/validation.js";
-import { nameLabel } from "./network-policy-rules.js";
+import { nameLabel, servedThroughIngress } from "./network-policy-rules.js";
+import { workloadServiceNames } from "./rollout-steps.js";
 
 /** The non-root user (and group) every service image runs as. */
 export const runAsUser = 10001;
@@ -23,6 +25,8 @@ export const otlpProtocol = "http/protobuf";
 /** The interface the process listens on (the runtime's `HOST`, 127.0.0.1 by default): all of the pod's. */
 export const listenHost = "0.0.0.0";
 export const hostKey = "kubernetes.io/hostname";
+/** The cluster's DNS domain (EKS's CoreDNS serves `cluster.local`). */
+export const clusterDomain = "cluster.local";
 
 export interface PodOptions {
   /** The pinned image, `<repository>:<version>`. */
@@ -37,6 +41,10 @@ export interface PodOptions {
   readonly drainSeconds: number;
   /** The service account the pod runs as. */
   readonly serviceAccountName: string;
+  /** The workload namespace, where callees' Services are. */
+  readonly namespace: string;
+  /** The whole registry: callees' ports. */
+  readonly services: readonly RegisteredService[];
 }
 
 /** Refuses an image that is not pinned to a release: no `latest`, no tag-less image. */
@@ -99,6 +107,49 @@ export function storeEnv(service: RegisteredService) {
     );
   }
   return env;
+}
+
+/** The Secret holding what the Pulumi program generated for a service (its registry `secrets`). */
+export const generatedSecretName = (service: string) => `${service}-generated`;
+
+/** Each secret the registry entry declares, from Secret `<service>-generated` under its variable's name. */
+export function generatedSecretEnv(service: RegisteredService) {
+  return service.secrets.map((s) => secretEnv(s.env, generatedSecretName(service.name), s.env));
+}
+
+/**
+ * Where a caller dials `callee`: its main Service (every pod of a canary, the active
+ * revision of a blue-green rollout) by its cluster DNS name, on the callee's port.
+ */
+export function serviceAddress(callee: RegisteredService, namespace: string): string {
+  return `${workloadServiceNames(callee.name).main}.${namespace}.svc.${clusterDomain}:${callee.port}`;
+}
+
+/**
+ * `<CALLEE>_ADDRESS` for each service in `calls`: the runtime's defaults are 127.0.0.1,
+ * right only in local mode.
+ */
+export function calleeEnv(
+  service: RegisteredService,
+  services: readonly RegisteredService[],
+  namespace: string,
+) {
+  return service.calls.map((name) => {
+    const callee = services.find((s) => s.name === name);
+    if (!callee) throw new Error(`${service.name} calls ${name}, which is not in the registry`);
+    return { name: addressVariable(name), value: serviceAddress(callee, namespace) };
+  });
+}
+
+/**
+ * The one hop in front of the service behind the ingress: ingress-nginx resolves the client
+ * from Cloudflare's `CF-Connecting-IP` (trusted only from the NLB inside the VPC) and sends it
+ * as the only `X-Forwarded-For` entry (no compute-full-forwarded-for); the NetworkPolicy
+ * admits nothing else to the port. Without it every anonymous client would share the
+ * ingress pods' addresses, and their rate limits.
+ */
+export function ingressEnv(service: RegisteredService) {
+  return servedThroughIngress(service) ? [{ name: "TRUSTED_PROXY_HOPS", value: "1" }] : [];
 }
 
 /**
@@ -209,7 +260,13 @@ export function podSpec(service: RegisteredService, options: PodOptions) {
         image: options.image,
         imagePullPolicy: "IfNotPresent",
         ports: [{ name: portName, containerPort: service.port, protocol: "TCP" }],
-        env: [...runtimeEnv(service, options), ...storeEnv(service)],
+        env: [
+          ...runtimeEnv(service, options),
+          ...storeEnv(service),
+          ...generatedSecretEnv(service),
+          ...calleeEnv(service, options.services, options.namespace),
+          ...ingressEnv(service),
+        ],
         resources: {
           requests: { cpu: service.resources.cpu, memory: service.resources.memory },
           limits: { cpu: service.resources.cpuLimit, memory: service.resources.memoryLimit },

@@ -51,6 +51,24 @@ describe("no-plaintext-secrets", () => {
     expect(messages(await check(noPlaintextSecrets, [literal]))).toHaveLength(2);
   });
 
+  it("treats a key-encryption key as a secret: generated passes, typed in is flagged", async () => {
+    const kek = resource("random:index/randomBytes:RandomBytes", "identity-kek", {
+      length: 32,
+      base64: "[secret]",
+    });
+    const generated = resource(
+      "kubernetes:core/v1:Secret",
+      "identity-generated",
+      { stringData: { IDENTITY_KEY_ENCRYPTION_KEY: "derived-from-random" } },
+      { stringData: [kek] },
+    );
+    expect(messages(await check(noPlaintextSecrets, [kek, generated]))).toEqual([]);
+    const typedIn = changed(generated, (r) => (r.dependencies = {}));
+    expect(messages(await check(noPlaintextSecrets, [typedIn]))).toEqual([
+      "stringData.IDENTITY_KEY_ENCRYPTION_KEY holds a value typed into the program or its plain config; make it a secret or derive it from a resource",
+    ]);
+  });
+
   it("leaves default providers (configured from stack config) and generators' own outputs alone", async () => {
     const provider = resource("pulumi:providers:cloudflare", "default_6_22_1", {
       apiToken: "from-pulumi-config-secret",

@@ -88,7 +88,7 @@ export const noPlaintextSecrets: StackValidationPolicy = {
       sensitiveKeyPattern: {
         type: "string",
         default:
-          "(^|_)(password|passwd|passphrase|secret|token|credentials?|(api|private|integration|access|secret|signing)_key|client_secret)(_(pem|string|value|data|base64))?$",
+          "(^|_)(password|passwd|passphrase|secret|token|credentials?|(api|private|integration|access|secret|signing|encryption)_key|client_secret)(_(pem|string|value|data|base64))?$",
         description: "Matched against property names in snake_case: names that end in what holds a secret.",
       },
       identifierPattern: {
@@ -107,6 +107,7 @@ export const noPlaintextSecrets: StackValidationPolicy = {
         items: { type: "string" },
         default: [
           "random:index/randomPassword:RandomPassword",
+          "random:index/randomBytes:RandomBytes",
           "random:index/randomString:RandomString",
           "tls:index/privateKey:PrivateKey",
           "tls:index/selfSignedCert:SelfSignedCert",

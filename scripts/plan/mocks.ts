@@ -115,6 +115,10 @@ const computed: Record<string, Computed> = {
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_n, inputs) => ({
     arn: `arn:aws:iam::${awsAccountId}:oidc-provider/${String(inputs["url"] ?? "").replace(/^https:\/\//, "")}`,
   }),
+  "random:index/randomBytes:RandomBytes": (name, inputs) => {
+    const bytes = Buffer.from(digest(name, 64).repeat(8), "hex").subarray(0, Number(inputs["length"] ?? 32));
+    return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+  },
   "random:index/randomPassword:RandomPassword": (name, inputs) => ({
     result: `pw-${digest(name, Number(inputs["length"] ?? 32) - 3)}`,
   }),

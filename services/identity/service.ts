@@ -7,6 +7,8 @@ export default defineService({
   protocol: "grpc",
   public: true,
   stores: ["postgres", "redis"],
+  // Its key-encryption key (seals signing and API keys in Postgres): generated once, never rotated.
+  secrets: [{ env: "IDENTITY_KEY_ENCRYPTION_KEY", generate: "key-256-base64" }],
   events: { publishes: true },
   // Token issuing and key rotation switch over whole: blue-green, promoted by a person.
   rollout: { strategy: "blueGreen", autoPromote: false },

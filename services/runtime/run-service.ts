@@ -53,14 +53,14 @@ export interface RunningService {
 }
 
 /**
- * Runs a gRPC service: validated config, logs with trace ids, telemetry, its stores
- * (Postgres migrated, Redis connected), the RPC server with health and reflection, and a
- * graceful shutdown on SIGTERM that drains in-flight calls before closing pools.
+ * Every variable a gRPC service reads at start, composed from its registry entry and its
+ * definition: the runtime's settings and port, its stores' URLs, Kafka's settings when it
+ * publishes or consumes, and its own `env`. Pure: `runService` validates the environment
+ * with it, and the deployment's tests validate each pod's environment with the same schema.
  */
-export async function runService<S extends DescService, E extends z.ZodRawShape>(
-  definition: ServiceDefinition<S, E>,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<RunningService> {
+export function serviceConfigSchema<E extends z.ZodRawShape>(
+  definition: Pick<ServiceDefinition<DescService, E>, "spec" | "env">,
+) {
   const { spec } = definition;
   const stores = z.object({
     ...(spec.stores.includes("postgres")
@@ -70,12 +70,26 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
       ? { REDIS_URL: redisUrl.describe("the shared Redis, keys under <service>:") }
       : {}),
   });
-  const schema = runtimeEnv
+  return runtimeEnv
     .extend({ PORT: port.default(spec.port) })
     .extend(stores.shape)
     .extend(needsEvents(spec) ? eventsEnv : {})
     .extend((definition.env ?? {}) as E);
-  const config = loadConfig(schema, env) as ServiceKit<z.output<z.ZodObject<E>>>["config"] &
+}
+
+/**
+ * Runs a gRPC service: validated config, logs with trace ids, telemetry, its stores
+ * (Postgres migrated, Redis connected), the RPC server with health and reflection, and a
+ * graceful shutdown on SIGTERM that drains in-flight calls before closing pools.
+ */
+export async function runService<S extends DescService, E extends z.ZodRawShape>(
+  definition: ServiceDefinition<S, E>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningService> {
+  const { spec } = definition;
+  const config = loadConfig(serviceConfigSchema(definition), env) as ServiceKit<
+    z.output<z.ZodObject<E>>
+  >["config"] &
     Record<string, unknown>;
 
   // Checked with the rest of the config, before anything is opened.

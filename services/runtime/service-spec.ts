@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 
 /**
@@ -13,6 +14,36 @@ const quantity = z
   .string()
   .regex(/^\d+(\.\d+)?(m|Mi|Gi)?$/, { error: 'a Kubernetes quantity, e.g. "250m" or "256Mi"' });
 const duration = z.string().regex(/^\d+(s|m|h)$/, { error: 'a duration such as "30s", "2m" or "1h"' });
+
+/**
+ * How a generated secret is made. Production creates it once in the Pulumi program
+ * (`random.RandomBytes`, components/microservice/generated-secrets.ts) and local mode once
+ * per checkout (local/service-env.ts), both from this table, so the two cannot differ.
+ */
+export const secretGenerators = {
+  /** 32 random bytes in base64, e.g. a key-encryption key (`openssl rand -base64 32`). */
+  "key-256-base64": { bytes: 32, encoding: "base64" },
+} as const satisfies Record<string, { bytes: number; encoding: "base64" | "hex" }>;
+export type SecretGenerator = keyof typeof secretGenerators;
+
+/** A fresh value of a generated secret (local mode, tests); production's comes from the Pulumi program. */
+export function generateSecret(generator: SecretGenerator): string {
+  const { bytes, encoding } = secretGenerators[generator];
+  return randomBytes(bytes).toString(encoding);
+}
+
+const envVariable = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]*$/, { error: 'an environment variable name, e.g. "IDENTITY_KEY_ENCRYPTION_KEY"' });
+
+const generatedSecret = z
+  .object({
+    /** The variable the service reads it from. */
+    env: envVariable,
+    /** How it is made; see `secretGenerators`. */
+    generate: z.enum(Object.keys(secretGenerators) as [SecretGenerator, ...SecretGenerator[]]),
+  })
+  .strict();
 
 export const stores = ["postgres", "redis", "opensearch"] as const;
 export type Store = (typeof stores)[number];
@@ -49,6 +80,16 @@ export const serviceSpecSchema = z
     /** Services this one calls; their NetworkPolicies admit it. */
     calls: z.array(serviceName).default([]),
     stores: z.array(z.enum(stores)).default([]),
+    /**
+     * Secrets generated for it once and never rotated by a deployment (a key-encryption
+     * key); each reaches the pod as its variable, from the Secret `<name>-generated`.
+     */
+    secrets: z
+      .array(generatedSecret)
+      .default([])
+      .refine((list) => new Set(list.map((s) => s.env)).size === list.length, {
+        error: "each secret needs its own env variable",
+      }),
     events: z
       .object({
         /** Publishes its state changes to `<name>.events.v1` through the outbox. */
@@ -94,6 +135,9 @@ export function defineService(input: ServiceSpecInput): ServiceSpec {
   }
   return result.data;
 }
+
+/** The variable a caller finds `service` through, `<NAME>_ADDRESS` (host:port), e.g. `CATALOG_ADDRESS`. */
+export const addressVariable = (service: string) => `${service.toUpperCase().replace(/-/g, "_")}_ADDRESS`;
 
 /** The Kafka topic a publishing service writes its events to. */
 export const eventsTopic = (domain: string) => `${domain}.events.v1`;

@@ -116,7 +116,8 @@ export async function rebuildIndex(options: ReindexOptions): Promise<ReindexResu
   return { previous, index, products };
 }
 
-const commandEnv = z.object({
+/** What the reindex command reads; it runs in search's pod (`node main.mjs reindex`), so the pod sets it all. */
+export const reindexEnv = z.object({
   ...opensearchEnv,
   CATALOG_ADDRESS: z
     .string()
@@ -130,7 +131,7 @@ export async function reindexCommand(
   env: NodeJS.ProcessEnv = process.env,
   logger = createLogger("search-reindex", { level: env["LOG_LEVEL"] }),
 ): Promise<ReindexResult> {
-  const config = loadConfig(commandEnv, env);
+  const config = loadConfig(reindexEnv, env);
   const client = connectOpenSearch(config);
   const catalog = createClient(CatalogService, config.CATALOG_ADDRESS, { timeoutMs: 10_000 });
   try {
