@@ -21,10 +21,14 @@ RUN npm run build -- "${SERVICE}" \
 FROM gcr.io/distroless/nodejs24-debian12:nonroot AS runtime
 WORKDIR /app
 COPY --from=build /out/app /app
+# Aurora's certificates chain to the RDS CAs, which Node does not carry: the services
+# connect with sslmode=verify-full, so the image trusts AWS's published bundle as well.
+ADD --chmod=444 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /app/certs/rds-global-bundle.pem
 # The non-root uid the pod's securityContext runs as. Nothing is written at run time: the
 # pod mounts the root filesystem read-only with an emptyDir on /tmp.
 USER 10001:10001
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
+    NODE_EXTRA_CA_CERTS=/app/certs/rds-global-bundle.pem \
     NODE_OPTIONS=--enable-source-maps
 ENTRYPOINT ["/nodejs/bin/node", "/app/services/current/main.mjs"]

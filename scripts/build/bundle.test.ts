@@ -55,6 +55,12 @@ describe("the Dockerfile", () => {
     expect(dockerfile).toContain('ENTRYPOINT ["/nodejs/bin/node", "/app/services/current/main.mjs"]');
   });
 
+  it("trusts the RDS certificate authorities, so verify-full connections to Aurora succeed", () => {
+    expect(dockerfile).toMatch(/ADD .*https:\/\/truststore\.pki\.rds\.amazonaws\.com\/global\/global-bundle\.pem (\S+)/);
+    const target = /global-bundle\.pem (\S+)/.exec(dockerfile)?.[1];
+    expect(dockerfile).toContain(`NODE_EXTRA_CA_CERTS=${target}`);
+  });
+
   it("runs Node 24 as the pods' non-root user", () => {
     expect(dockerfile).toMatch(/ARG NODE_VERSION=24\./);
     expect(dockerfile).toMatch(/FROM gcr\.io\/distroless\/nodejs24-debian12:nonroot/);
