@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { repoRoot } from "../../local/paths.js";
-import { cpuBetween, type CpuReading, type CpuUse, readCpu } from "./cpu.js";
+import { type CpuReading, type CpuUse, cpuBetween, readCpu } from "./cpu.js";
 import { type Measurement, runGenerator } from "./measurement.js";
 import type { BenchOptions } from "./options.js";
 import { waitForQuiet } from "./quiet.js";
@@ -40,7 +40,11 @@ export const maxForeignShare = 0.05;
 const attempts = 3;
 const generators = join(repoRoot, "scripts", "bench");
 
-async function closedLoop(url: string, context: MeasureContext, onMeasuring: () => void): Promise<Measurement> {
+async function closedLoop(
+  url: string,
+  context: MeasureContext,
+  onMeasuring: () => void,
+): Promise<Measurement> {
   const run = { url, scriptFile: context.wrkScript, connections: context.options.connections };
   await runWrk({ ...run, seconds: context.options.warmupSeconds });
   onMeasuring();
@@ -53,7 +57,11 @@ async function closedLoop(url: string, context: MeasureContext, onMeasuring: () 
   };
 }
 
-function load(scenario: ScenarioName, context: MeasureContext, onMeasuring: () => void): Promise<Measurement> {
+function load(
+  scenario: ScenarioName,
+  context: MeasureContext,
+  onMeasuring: () => void,
+): Promise<Measurement> {
   const { options } = context;
   const timing = { warmupSeconds: options.warmupSeconds, seconds: options.seconds };
   switch (scenario) {
@@ -64,7 +72,12 @@ function load(scenario: ScenarioName, context: MeasureContext, onMeasuring: () =
     case "grpc-direct":
       return runGenerator(
         join(generators, "grpc-direct.ts"),
-        { address: context.catalogAddress, productId: context.productId, connections: options.connections, ...timing },
+        {
+          address: context.catalogAddress,
+          productId: context.productId,
+          connections: options.connections,
+          ...timing,
+        },
         onMeasuring,
       );
     case "gateway-half":
@@ -89,11 +102,20 @@ const foreignShare = (cpu: CpuUse, cores: number) => cpu.foreign / (cpu.seconds 
  * One scenario of one run: waits for the machine to be quiet, measures, and retries when
  * others' work took more than `maxForeignShare` of the cores meanwhile; keeps the quietest try.
  */
-export async function measure(scenario: ScenarioName, run: number, context: MeasureContext): Promise<ScenarioRun> {
+export async function measure(
+  scenario: ScenarioName,
+  run: number,
+  context: MeasureContext,
+): Promise<ScenarioRun> {
   let best: ScenarioRun | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const quiet = await waitForQuiet({ cores: context.cores, maxBusy: 0.1, timeoutSeconds: 120 });
-    if (!quiet.quiet) context.log(`${scenario}: the machine stayed ${(quiet.busy * 100).toFixed(0)}% busy; measuring anyway`);
+    const quiet = await waitForQuiet({
+      cores: context.cores,
+      maxBusy: 0.1,
+      timeoutSeconds: context.options.quietWaitSeconds,
+    });
+    if (!quiet.quiet)
+      context.log(`${scenario}: the machine stayed ${(quiet.busy * 100).toFixed(0)}% busy; measuring anyway`);
     let before: CpuReading | undefined;
     const measurement = await load(scenario, context, () => {
       before = readCpu(context.pids());

@@ -1,9 +1,12 @@
 /**
  * An open-loop load generator: requests leave at a fixed rate whether or not earlier ones
- * were answered (wrk cannot do this; wrk2 is not in Debian). Latency is counted from when
- * each request was due, not from when a connection became free, so a server that falls
- * behind shows it (no coordinated omission). Plain node:net sockets and a minimal
- * response reader keep its own CPU, taken from the same two cores, small.
+ * were answered (wrk cannot do this; wrk2 is not in Debian). A request that finds every
+ * connection busy waits in a backlog, and that wait counts in its latency, so a server
+ * that falls behind shows it (no coordinated omission). Latency starts when the generator
+ * took the request up (its timer ticks every millisecond or so), not at the exact
+ * instant it was due: the tick's own lateness is the generator's, not the server's, and
+ * is reported apart. Plain node:net sockets and a minimal response reader keep its own
+ * CPU, taken from the same two cores, small.
  *
  * usage: node --import tsx scripts/bench/open-loop.ts '{"url", "headers", "rate", "connections", "warmupSeconds", "seconds"}'
  */
@@ -22,11 +25,17 @@ export interface OpenLoopConfig {
   readonly seconds: number;
 }
 
+/** A request taken up by a tick: when it was due, and when the generator took it up. */
+interface Pending {
+  readonly due: number;
+  readonly taken: number;
+}
+
 interface Connection {
   readonly socket: Socket;
   readonly reader: ResponseReader;
-  /** When the request in flight was due, and when it was written. */
-  due: number;
+  /** The request in flight, and when it was written. */
+  pending: Pending;
   sent: number;
 }
 
@@ -40,9 +49,10 @@ const request = Buffer.from(
 
 const latency = new LatencyRecorder();
 const serviceTime = new LatencyRecorder();
+const tickLateness = new LatencyRecorder();
 const idle: Connection[] = [];
-/** Due times of requests waiting for a free connection. */
-const backlog: number[] = [];
+/** Requests waiting for a free connection. */
+const backlog: Pending[] = [];
 let backlogHead = 0;
 let maxBacklog = 0;
 let errors = 0;
@@ -57,8 +67,8 @@ let scheduled = 0;
 let measuring = false;
 let cpuAtMeasure = process.cpuUsage();
 
-function send(connection: Connection, due: number): void {
-  connection.due = due;
+function send(connection: Connection, pending: Pending): void {
+  connection.pending = pending;
   connection.sent = performance.now();
   outstanding++;
   connection.socket.write(request);
@@ -67,11 +77,13 @@ function send(connection: Connection, due: number): void {
 function answered(connection: Connection, status: number): void {
   const now = performance.now();
   outstanding--;
-  if (connection.due >= measureFrom && connection.due < end) {
+  const { due, taken } = connection.pending;
+  if (due >= measureFrom && due < end) {
     completed++;
     if (status >= 400) errors++;
-    latency.record(now - connection.due);
+    latency.record(now - taken);
     serviceTime.record(now - connection.sent);
+    tickLateness.record(taken - due);
   }
   if (backlogHead < backlog.length) send(connection, backlog[backlogHead++]!);
   else idle.push(connection);
@@ -80,7 +92,12 @@ function answered(connection: Connection, status: number): void {
 function open(): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true });
-    const connection: Connection = { socket, reader: new ResponseReader(), due: 0, sent: 0 };
+    const connection: Connection = {
+      socket,
+      reader: new ResponseReader(),
+      pending: { due: 0, taken: 0 },
+      sent: 0,
+    };
     socket.once("connect", () => {
       idle.push(connection);
       resolve();
@@ -105,11 +122,11 @@ function tick(): void {
   }
   const due = Math.min(total, Math.floor(((now - start) / 1000) * config.rate));
   for (; scheduled < due; scheduled++) {
-    const at = start + (scheduled * 1000) / config.rate;
+    const pending = { due: start + (scheduled * 1000) / config.rate, taken: now };
     const connection = idle.pop();
-    if (connection) send(connection, at);
+    if (connection) send(connection, pending);
     else {
-      backlog.push(at);
+      backlog.push(pending);
       maxBacklog = Math.max(maxBacklog, backlog.length - backlogHead);
     }
   }
@@ -124,6 +141,7 @@ function finish(): void {
     const cpu = process.cpuUsage(cpuAtMeasure);
     const summary = latency.summary();
     const service = serviceTime.summary();
+    const lateness = tickLateness.summary();
     generatorProtocol.result({
       requestsPerSecond: completed / config.seconds,
       requests: completed,
@@ -136,6 +154,8 @@ function finish(): void {
         serviceP50: service.p50,
         serviceP95: service.p95,
         serviceP99: service.p99,
+        tickLatenessP50: lateness.p50,
+        tickLatenessP99: lateness.p99,
       },
     });
     for (const connection of idle) connection.socket.destroy();

@@ -14,6 +14,8 @@ export interface BenchOptions {
   readonly quietWaitSeconds: number;
   /** Write a V8 CPU profile of the gateway here (its numbers are then not comparable). */
   readonly cpuProfileDir: string | undefined;
+  /** Run this gateway bundle instead of bundling the working tree's (to compare two builds). */
+  readonly gatewayBundle: string | undefined;
 }
 
 export const usage = `usage: npm run bench [-- options]
@@ -36,7 +38,11 @@ options:
   --quiet-wait S     wait this long for a quiet machine before measuring anyway (default 600)
   --cpu-prof DIR     profile the gateway with V8's --cpu-prof into DIR and summarise where its
                      time goes (a profiled gateway is slower: use with --runs 1 --scenarios gateway)
-  --help             this text`;
+  --gateway-bundle F run this gateway bundle (scripts/build/bundle.ts layout) instead of the working
+                     tree's, e.g. one built from another commit, to compare two builds
+  --help             this text
+
+environment: LOG_LEVEL (the services', default info), PLATFORM_* as for npm start`;
 
 function positive(name: string, raw: string | undefined, fallback: number, max = 3600): number {
   if (raw === undefined) return fallback;
@@ -60,6 +66,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
       port: { type: "string" },
       "quiet-wait": { type: "string" },
       "cpu-prof": { type: "string" },
+      "gateway-bundle": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -76,5 +83,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     basePort,
     quietWaitSeconds: values["quiet-wait"] === "0" ? 0 : positive("quiet-wait", values["quiet-wait"], 600),
     cpuProfileDir: values["cpu-prof"],
+    gatewayBundle: values["gateway-bundle"],
   };
 }

@@ -13,7 +13,8 @@ export interface BenchPorts {
 /** `base` for the gateway, the next ports for the other services, then base+10..12 for the ceilings. */
 export function benchPorts(base: number, services: readonly string[]): BenchPorts {
   const others = services.filter((name) => name !== "gateway");
-  if (others.length > 9) throw new Error(`the bench has ports for 9 services besides the gateway, not ${others.length}`);
+  if (others.length > 9)
+    throw new Error(`the bench has ports for 9 services besides the gateway, not ${others.length}`);
   return {
     gateway: base,
     services: Object.fromEntries(others.map((name, i) => [name, base + 1 + i])),

@@ -24,8 +24,10 @@ export interface QuietWait {
 }
 
 /**
- * Waits until a one-second sample shows the cores less than `maxBusy` busy (and, with
- * `maxLoad`, the one-minute load average below it), for at most `timeoutSeconds`.
+ * Waits until two one-second samples in a row show the cores less than `maxBusy` busy
+ * (and, with `maxLoad`, the one-minute load average below it), for at most
+ * `timeoutSeconds`. Two samples, because another benchmark waiting for quiet the same way
+ * starts its load right after its first quiet second: the second sample sees it and yields.
  */
 export async function waitForQuiet(options: {
   cores: number;
@@ -36,12 +38,14 @@ export async function waitForQuiet(options: {
 }): Promise<QuietWait> {
   const started = performance.now();
   let told = 0;
+  let quietSamples = 0;
   for (;;) {
     const busy = await busyShare(options.cores);
     const load = loadavg()[0]!;
     const waitedSeconds = (performance.now() - started) / 1000;
-    if (busy < options.maxBusy && (options.maxLoad === undefined || load < options.maxLoad))
-      return { quiet: true, waitedSeconds, busy };
+    const quiet = busy < options.maxBusy && (options.maxLoad === undefined || load < options.maxLoad);
+    quietSamples = quiet ? quietSamples + 1 : 0;
+    if (quietSamples >= 2) return { quiet: true, waitedSeconds, busy };
     if (waitedSeconds >= options.timeoutSeconds) return { quiet: false, waitedSeconds, busy };
     if (waitedSeconds - told >= 15) {
       told = waitedSeconds;

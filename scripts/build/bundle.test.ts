@@ -56,7 +56,9 @@ describe("the Dockerfile", () => {
   });
 
   it("trusts the RDS certificate authorities, so verify-full connections to Aurora succeed", () => {
-    expect(dockerfile).toMatch(/ADD .*https:\/\/truststore\.pki\.rds\.amazonaws\.com\/global\/global-bundle\.pem (\S+)/);
+    expect(dockerfile).toMatch(
+      /ADD .*https:\/\/truststore\.pki\.rds\.amazonaws\.com\/global\/global-bundle\.pem (\S+)/,
+    );
     const target = /global-bundle\.pem (\S+)/.exec(dockerfile)?.[1];
     expect(dockerfile).toContain(`NODE_EXTRA_CA_CERTS=${target}`);
   });

@@ -115,10 +115,24 @@ export function send(
     res.end();
     return;
   }
-  const payload = JSON.stringify(body, jsonReplacer);
+  const payload = toJson(body);
   res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) });
   res.end(payload);
 }
 
 /** int64 fields arrive as bigint; the API's integers are within 2^53, so they go out as numbers. */
 const jsonReplacer = (_key: string, value: unknown) => (typeof value === "bigint" ? Number(value) : value);
+
+/**
+ * JSON without the replacer first: a replacer takes V8 off its fast serializer (twice the
+ * time for a product), and most bodies hold no bigint. One that does throws, and is
+ * serialized again with the replacer.
+ */
+export function toJson(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (err) {
+    if (err instanceof TypeError && /BigInt/i.test(err.message)) return JSON.stringify(body, jsonReplacer);
+    throw err;
+  }
+}

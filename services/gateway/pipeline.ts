@@ -38,6 +38,7 @@ export interface PipelineParts {
 }
 
 const saneRequestId = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+const noBody = Buffer.alloc(0);
 
 /** The client's address: the socket's, or the entry the last trusted proxy appended to X-Forwarded-For. */
 export function clientIp(req: IncomingMessage, trustedProxyHops: number): string {
@@ -129,7 +130,7 @@ export function createPipeline(parts: PipelineParts) {
     const operation = operations.get(name)!;
     const validator = validators.get(name)!;
     if (operation.requestBody && hasBody(req)) requireJson(req);
-    const body = hasBody(req) ? await readBody(req, parts.bodyLimitBytes) : Buffer.alloc(0);
+    const body = hasBody(req) ? await readBody(req, parts.bodyLimitBytes) : noBody;
 
     const principal = await authenticate(req, body);
     authorize(route, principal);

@@ -67,7 +67,10 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const config = loadGatewayConfig(env);
   const { telemetry, logger, metrics } = instrument(spec.name, config, env);
-  const redis = createRedis(config.REDIS_URL, logger);
+  // Every call the gateway makes to Redis is bounded by RATE_LIMIT_REDIS_TIMEOUT_MS already,
+  // so the client's own per-command timer (~15 µs of CPU per command) is off; the bounded
+  // queue keeps a hung Redis from piling up commands that timer would otherwise have dropped.
+  const redis = createRedis(config.REDIS_URL, logger, { commandTimeoutMs: 0, maxQueuedCommands: 10_000 });
   redis.connect().catch(() => undefined); // it reconnects by itself; until then the fail mode decides
   await firstConnection(redis);
   const outage = (message: string) => {
@@ -215,7 +218,9 @@ export async function startGateway(
       close: [
         async () => server.closeAllConnections(),
         async () => upstreams.close(),
-        async () => (redis.isReady ? redis.close() : redis.destroy()),
+        // close() waits for pending commands, which no client timer ends here: a hung Redis gets 2 s.
+        async () =>
+          redis.isReady ? withTimeout(redis.close(), 2_000).catch(() => redis.destroy()) : redis.destroy(),
         () => telemetry.shutdown(),
       ],
     },

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { parseBenchArgs } from "./options.js";
+import { benchPorts } from "./ports.js";
+import { selectScenarios } from "./scenarios.js";
+
+describe("parseBenchArgs", () => {
+  it("defaults to 10 connections, 3 s warm-up, 10 s measured, 3 runs, every scenario", () => {
+    expect(parseBenchArgs([])).toMatchObject({
+      connections: 10,
+      warmupSeconds: 3,
+      seconds: 10,
+      runs: 3,
+      scenarios: ["bare", "raw-hop", "grpc-direct", "gateway", "gateway-half"],
+      basePort: 18280,
+    });
+  });
+
+  it("reads every option and returns undefined for --help", () => {
+    const options = parseBenchArgs([
+      "--duration",
+      "5",
+      "--connections",
+      "20",
+      "--out",
+      "r.json",
+      "--runs",
+      "2",
+    ]);
+    expect(options).toMatchObject({ seconds: 5, connections: 20, out: "r.json", runs: 2 });
+    expect(parseBenchArgs(["--help"])).toBeUndefined();
+  });
+
+  it("names the option and the value it refuses", () => {
+    expect(() => parseBenchArgs(["--duration", "ten"])).toThrow(
+      '--duration must be a whole number from 1 to 3600 (got "ten")',
+    );
+    expect(() => parseBenchArgs(["--port", "80"])).toThrow(/--port must be 1024 or more/);
+  });
+});
+
+describe("selectScenarios", () => {
+  it("keeps the measuring order and adds the peak the half-peak load needs", () => {
+    expect(selectScenarios("gateway-half,bare")).toEqual(["bare", "gateway", "gateway-half"]);
+  });
+
+  it("refuses an unknown scenario, listing the known ones", () => {
+    expect(() => selectScenarios("gateway,fast")).toThrow(
+      /unknown scenario "fast"; the scenarios are bare, raw-hop/,
+    );
+  });
+});
+
+describe("benchPorts", () => {
+  it("gives the gateway the base, the other services the next ports and the ceilings base+10..12", () => {
+    expect(benchPorts(18280, ["audit", "catalog", "gateway"])).toEqual({
+      gateway: 18280,
+      services: { audit: 18281, catalog: 18282 },
+      bare: 18290,
+      front: 18291,
+      backend: 18292,
+    });
+  });
+});
