@@ -19,7 +19,6 @@ import { startCeiling, stopAll } from "./bench/processes.js";
 import { waitForQuiet } from "./bench/quiet.js";
 import { cpuTable, scenarioTable, summarize, verdicts, verdictTable } from "./bench/report.js";
 import { type BenchStack, startStack } from "./bench/stack.js";
-import { wrkScript } from "./bench/wrk.js";
 
 async function bench(options: BenchOptions): Promise<void> {
   const machine = describeMachine();
@@ -65,10 +64,27 @@ async function bench(options: BenchOptions): Promise<void> {
     const gatewayBundle = options.gatewayBundle ? resolve(options.gatewayBundle) : undefined;
     stack = await startStack(ports, logDir, { cpuProfileDir: profileDir, gatewayBundle });
     const body = { BENCH_BODY: stack.productJson };
-    ceilings.push(await startCeiling("bare", { ...body, PORT: String(ports.bare) }, logDir));
-    ceilings.push(await startCeiling("backend", { ...body, PORT: String(ports.backend) }, logDir));
+    ceilings.push(await startCeiling("bare", "bare", { ...body, PORT: String(ports.bare) }, logDir));
+    ceilings.push(await startCeiling("backend", "backend", { ...body, PORT: String(ports.backend) }, logDir));
     ceilings.push(
-      await startCeiling("front", { PORT: String(ports.front), BACKEND_PORT: String(ports.backend) }, logDir),
+      await startCeiling(
+        "front",
+        "front",
+        { PORT: String(ports.front), BACKEND_PORT: String(ports.backend) },
+        logDir,
+      ),
+    );
+    const catalogDb = { DATABASE_URL: stack.databases["catalog"]! };
+    ceilings.push(
+      await startCeiling("backend-pg", "backend-pg", { ...catalogDb, PORT: String(ports.backendPg) }, logDir),
+    );
+    ceilings.push(
+      await startCeiling(
+        "front",
+        "front-pg",
+        { PORT: String(ports.frontPg), BACKEND_PORT: String(ports.backendPg) },
+        logDir,
+      ),
     );
     const pids = () => {
       const all = stack!.pids();
@@ -78,17 +94,25 @@ async function bench(options: BenchOptions): Promise<void> {
     const url = (port: number) => `http://127.0.0.1:${port}${stack!.productPath}`;
     for (let run = 1; run <= options.runs; run++) {
       const headers = { Authorization: `Bearer ${await stack.login()}` };
-      const script = join(logDir, "request.lua");
-      writeFileSync(script, wrkScript(headers));
       let context: MeasureContext = {
         options,
         cores: machine.cores,
-        urls: { bare: url(ports.bare), "raw-hop": url(ports.front), gateway: url(ports.gateway) },
+        urls: {
+          bare: url(ports.bare),
+          "raw-hop": url(ports.front),
+          "pg-read": url(ports.frontPg),
+          gateway: url(ports.gateway),
+          orders: `${stack.gatewayUrl}/v1/orders`,
+        },
         catalogAddress: stack.catalogAddress,
         productId: stack.productId,
         headers,
-        wrkScript: script,
+        scriptDir: logDir,
+        databases: stack.databases,
+        redisUrl: stack.redisUrl,
+        kafkaBrokers: stack.kafkaBrokers,
         pids,
+        rates: {},
         log,
       };
       for (const scenario of options.scenarios) {
@@ -98,7 +122,7 @@ async function bench(options: BenchOptions): Promise<void> {
         log(
           `run ${run}/${options.runs} ${scenario}: ${Math.round(m.requestsPerSecond)} req/s, p50 ${m.latency.p50.toFixed(2)} p95 ${m.latency.p95.toFixed(2)} p99 ${m.latency.p99.toFixed(2)} ms, ${m.errors} errors`,
         );
-        if (scenario === "gateway") context = { ...context, peak: m.requestsPerSecond };
+        context = { ...context, rates: { ...context.rates, [scenario]: m.requestsPerSecond } };
       }
     }
   } finally {

@@ -2,14 +2,18 @@
  * The two ceilings of this machine, each role its own process:
  *   bare     node:http answering every request with the product's JSON bytes (no hop);
  *   front    node:http forwarding each request over one raw node:http2 session, no gRPC;
- *   backend  node:http2 answering every stream with the product's JSON bytes.
- * Nothing but the transport: no auth, no logging, no tracing, no protobuf.
+ *   backend  node:http2 answering every stream with the product's JSON bytes;
+ *   backend-pg  node:http2 answering with the product its path names, read from PostgreSQL
+ *            by primary key (the uncached read's ceiling, behind its own front).
+ * Nothing but the transport and the query: no auth, no logging, no tracing, no protobuf.
  *
- * usage: node --import tsx scripts/bench/ceilings.ts bare|front|backend
- * environment: PORT, BACKEND_PORT (front), BENCH_BODY (bare, backend: the JSON)
+ * usage: node --import tsx scripts/bench/ceilings.ts bare|front|backend|backend-pg
+ * environment: PORT, BACKEND_PORT (front), BENCH_BODY (bare, backend: the JSON),
+ *              DATABASE_URL (backend-pg: bench_catalog)
  */
 import http from "node:http";
 import http2 from "node:http2";
+import pg from "pg";
 
 const role = process.argv[2];
 const port = Number(process.env["PORT"]);
@@ -45,6 +49,27 @@ function backend(): http2.Http2Server {
   return server;
 }
 
+/** As many connections as catalog's pool has (services/runtime/postgres.ts's default). */
+function backendPg(databaseUrl: string): http2.Http2Server {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  const server = http2.createServer();
+  server.on("stream", (stream, headers) => {
+    const id = String(headers[":path"]).split("/").pop();
+    pool
+      .query("SELECT row_to_json(p)::text AS json FROM products p WHERE id = $1", [id])
+      .then(({ rows }) => {
+        const answer = Buffer.from(rows[0]?.json ?? "{}");
+        stream.respond({ ":status": rows[0] ? 200 : 404, "content-type": "application/json" });
+        stream.end(answer);
+      })
+      .catch(() => {
+        stream.respond({ ":status": 500 });
+        stream.end();
+      });
+  });
+  return server;
+}
+
 const server =
   role === "bare"
     ? http.createServer(serverOptions, (_req, res) => res.writeHead(200, json).end(body))
@@ -52,6 +77,8 @@ const server =
       ? front(Number(process.env["BACKEND_PORT"]))
       : role === "backend"
         ? backend()
-        : undefined;
-if (!server) throw new Error(`usage: ceilings.ts bare|front|backend (got ${role})`);
+        : role === "backend-pg"
+          ? backendPg(String(process.env["DATABASE_URL"]))
+          : undefined;
+if (!server) throw new Error(`usage: ceilings.ts bare|front|backend|backend-pg (got ${role})`);
 server.listen(port, "127.0.0.1");

@@ -20,7 +20,7 @@ describe("cpuBetween", () => {
     at,
     machine,
     self: { own: self, children },
-    processes: { gateway },
+    processes: { gateway: { 7: gateway } },
   });
 
   it("attributes what no process of ours used to others ('foreign')", () => {
@@ -29,6 +29,12 @@ describe("cpuBetween", () => {
     expect(use.processes).toEqual({ gateway: 9, bench: 0.1, generator: 3 });
     expect(use.foreign).toBeCloseTo(2.9);
     expect(use.machineShare).toBeCloseTo(0.75);
+  });
+
+  it("sums a name's processes pid by pid, counting one that started in between whole", () => {
+    const before = { ...reading(0, 0, 0, 0, 0), processes: { postgres: { 1: 100, 2: 50 } } };
+    const after = { ...reading(10_000, 1_000, 0, 0, 0), processes: { postgres: { 1: 160, 2: 50, 3: 40 } } };
+    expect(cpuBetween(before, after, 2).processes["postgres"]).toBe(1);
   });
 
   it("takes the generator's own report over the children's ticks when there is one", () => {

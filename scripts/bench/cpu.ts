@@ -54,16 +54,32 @@ export interface CpuReading {
   readonly at: number;
   readonly machine: number;
   readonly self: ProcessTicks;
-  readonly processes: Readonly<Record<string, number>>;
+  /** Ticks by name, then by pid. */
+  readonly processes: Readonly<Record<string, Readonly<Record<number, number>>>>;
 }
 
-export function readCpu(pids: Readonly<Record<string, number>>): CpuReading {
+/** Our processes by name: one pid, or several counted together (PostgreSQL's backends). */
+export type NamedPids = Readonly<Record<string, number | readonly number[]>>;
+
+export function readCpu(pids: NamedPids): CpuReading {
+  const ticks = (pid: number | readonly number[]) =>
+    Object.fromEntries((typeof pid === "number" ? [pid] : pid).map((p) => [p, readTicks(p).own]));
   return {
     at: performance.now(),
     machine: machineBusyTicks(readFileSync("/proc/stat", "utf8")),
     self: readTicks("self"),
-    processes: Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, readTicks(pid).own])),
+    processes: Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, ticks(pid)])),
   };
+}
+
+/** A process and its children now (PostgreSQL's postmaster and its backends). */
+export function withChildren(pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+    return [pid, ...(children ? children.split(" ").map(Number) : [])];
+  } catch {
+    return [pid];
+  }
 }
 
 export interface CpuUse {
@@ -88,8 +104,14 @@ export function cpuBetween(
 ): CpuUse {
   const hz = clockTicks();
   const processes: Record<string, number> = {};
-  for (const [name, ticks] of Object.entries(after.processes))
-    processes[name] = (ticks - (before.processes[name] ?? 0)) / hz;
+  // Pid by pid: a process that started in between (a new database backend) counts whole;
+  // one that ended in between took its ticks with it.
+  for (const [name, pids] of Object.entries(after.processes)) {
+    let ticks = 0;
+    for (const [pid, now] of Object.entries(pids))
+      ticks += now - (before.processes[name]?.[Number(pid)] ?? 0);
+    processes[name] = ticks / hz;
+  }
   processes["bench"] = (after.self.own - before.self.own) / hz;
   processes["generator"] = generatorSeconds ?? (after.self.children - before.self.children) / hz;
   const machine = (after.machine - before.machine) / hz;

@@ -1,27 +1,36 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../../local/paths.js";
-import { type CpuReading, type CpuUse, cpuBetween, readCpu } from "./cpu.js";
+import { firstReadProduct, forgetCachedReadProducts } from "./bench-data.js";
+import { type CpuReading, type CpuUse, cpuBetween, type NamedPids, readCpu } from "./cpu.js";
+import { auditLatency, drainOutbox, waitForPipeline } from "./event-pipeline.js";
 import { type Measurement, runGenerator } from "./measurement.js";
 import type { BenchOptions } from "./options.js";
 import { waitForQuiet } from "./quiet.js";
+import { luaPlaceOrders, luaWalkProducts } from "./requests.js";
 import type { ScenarioName } from "./scenarios.js";
-import { runWrk } from "./wrk.js";
+import { readProducts } from "./stack.js";
+import { runWrk, wrkScript } from "./wrk.js";
 
 /** Everything a scenario needs to put load on its target. */
 export interface MeasureContext {
   readonly options: BenchOptions;
   readonly cores: number;
-  readonly urls: Readonly<Record<"bare" | "raw-hop" | "gateway", string>>;
+  /** The product GET of each read scenario (the uncached ones append their own ids) and the orders URL. */
+  readonly urls: Readonly<Record<"bare" | "raw-hop" | "pg-read" | "gateway" | "orders", string>>;
   readonly catalogAddress: string;
   readonly productId: string;
   /** The request headers (the bearer token), for wrk and the open loop alike. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The wrk Lua script setting those headers. */
-  readonly wrkScript: string;
+  /** Where wrk's Lua scripts go. */
+  readonly scriptDir: string;
+  readonly databases: Readonly<Record<string, string>>;
+  readonly redisUrl: string;
+  readonly kafkaBrokers: string;
   /** Processes whose CPU is ours, by name. */
-  pids(): Record<string, number>;
-  /** The gateway's closed-loop rate of this run, once measured. */
-  readonly peak?: number;
+  pids(): NamedPids;
+  /** The rates measured so far in this run, for the scenarios that load at a share of one. */
+  readonly rates: Partial<Record<ScenarioName, number>>;
   log(message: string): void;
 }
 
@@ -40,21 +49,120 @@ export const maxForeignShare = 0.05;
 const attempts = 3;
 const generators = join(repoRoot, "scripts", "bench");
 
+/**
+ * wrk against `url`: the warm-up, then the measured run. `hook(first)` is the Lua request
+ * hook of requests that change (requests.ts), numbering from `first`: the measured run
+ * goes on where the warm-up stopped, so a walk never repeats a request.
+ */
 async function closedLoop(
   url: string,
   context: MeasureContext,
   onMeasuring: () => void,
-): Promise<Measurement> {
-  const run = { url, scriptFile: context.wrkScript, connections: context.options.connections };
-  await runWrk({ ...run, seconds: context.options.warmupSeconds });
-  onMeasuring();
-  const result = await runWrk({ ...run, seconds: context.options.seconds });
-  return {
-    requestsPerSecond: result.requestsPerSecond,
-    requests: result.requests,
-    errors: result.badStatus + result.socketErrors,
-    latency: result.latency,
+  hook?: (first: number) => string,
+): Promise<Measurement & { readonly sent: number }> {
+  const script = (first: number) => {
+    const file = join(context.scriptDir, "request.lua");
+    writeFileSync(file, wrkScript(context.headers, hook?.(first)));
+    return file;
   };
+  const connections = context.options.connections;
+  const warmup = await runWrk({
+    url,
+    scriptFile: script(0),
+    connections,
+    seconds: context.options.warmupSeconds,
+  });
+  // wrk counts answered requests; each connection may have had one more in flight.
+  const first = warmup.requests + connections;
+  onMeasuring();
+  const r = await runWrk({ url, scriptFile: script(first), connections, seconds: context.options.seconds });
+  return {
+    requestsPerSecond: r.requestsPerSecond,
+    requests: r.requests,
+    errors: r.badStatus + r.socketErrors,
+    latency: r.latency,
+    sent: first + r.requests + connections,
+  };
+}
+
+/** The uncached read and its ceiling walk the read products; running off their end would read a missing one. */
+async function walkReadProducts(url: string, context: MeasureContext, onMeasuring: () => void) {
+  const result = await closedLoop(url, context, onMeasuring, (first) =>
+    luaWalkProducts(firstReadProduct + first),
+  );
+  if (result.sent > readProducts)
+    throw new Error(
+      `the uncached read walked ${result.sent} products, more than the ${readProducts} seeded; raise readProducts in scripts/bench/stack.ts`,
+    );
+  return result;
+}
+
+const rateOf = (context: MeasureContext, scenario: ScenarioName) => {
+  const rate = context.rates[scenario];
+  if (rate === undefined) throw new Error(`${scenario} must be measured first in the same run`);
+  return rate;
+};
+
+/** Every producer's database: their outboxes must be empty before the pipeline is read. */
+const pipeline = (context: MeasureContext) => ({
+  audit: context.databases["audit"]!,
+  producers: [context.databases["orders"]!, context.databases["catalog"]!],
+});
+
+/** Events committed at once for the drain scenarios. */
+export const drainEvents = 20_000;
+
+async function eventPipeline(context: MeasureContext, onMeasuring: () => void): Promise<Measurement> {
+  const { options } = context;
+  let from = new Date();
+  const orders = await runGenerator(
+    join(generators, "open-loop.ts"),
+    {
+      url: context.urls.orders,
+      headers: context.headers,
+      rate: Math.max(1, Math.round(rateOf(context, "place-order") / 2)),
+      connections: options.connections,
+      warmupSeconds: options.warmupSeconds,
+      seconds: options.seconds,
+      orders: { keyPrefix: `bench-pipeline-${Date.now()}` },
+    },
+    () => {
+      from = new Date();
+      onMeasuring();
+    },
+  );
+  await waitForPipeline(pipeline(context));
+  const events = await auditLatency(
+    context.databases["audit"]!,
+    from,
+    new Date(from.getTime() + options.seconds * 1000),
+  );
+  return {
+    ...events,
+    errors: orders.errors,
+    extra: {
+      ordersPerSecond: orders.requestsPerSecond,
+      orderP95: orders.latency.p95,
+      eventsPerOrder: events.requests / orders.requests,
+    },
+  };
+}
+
+function kafkaCeiling(context: MeasureContext, onMeasuring: () => void, mode: "rate" | "drain") {
+  const { options } = context;
+  return runGenerator(
+    join(generators, "kafka-ceiling.ts"),
+    {
+      brokers: context.kafkaBrokers,
+      mode,
+      ...(mode === "rate"
+        ? { rate: Math.max(1, Math.round(rateOf(context, "event-pipeline"))) }
+        : { count: drainEvents }),
+      warmupSeconds: options.warmupSeconds,
+      seconds: options.seconds,
+    },
+    onMeasuring,
+  );
 }
 
 function load(
@@ -63,7 +171,11 @@ function load(
   onMeasuring: () => void,
 ): Promise<Measurement> {
   const { options } = context;
-  const timing = { warmupSeconds: options.warmupSeconds, seconds: options.seconds };
+  const timing = {
+    connections: options.connections,
+    warmupSeconds: options.warmupSeconds,
+    seconds: options.seconds,
+  };
   switch (scenario) {
     case "bare":
     case "raw-hop":
@@ -72,27 +184,47 @@ function load(
     case "grpc-direct":
       return runGenerator(
         join(generators, "grpc-direct.ts"),
-        {
-          address: context.catalogAddress,
-          productId: context.productId,
-          connections: options.connections,
-          ...timing,
-        },
+        { address: context.catalogAddress, productId: context.productId, ...timing },
         onMeasuring,
       );
     case "gateway-half":
-      if (!context.peak) throw new Error("gateway-half needs the gateway's peak of the same run");
       return runGenerator(
         join(generators, "open-loop.ts"),
         {
           url: context.urls.gateway,
           headers: context.headers,
-          rate: Math.round(context.peak / 2),
-          connections: options.connections,
+          rate: Math.round(rateOf(context, "gateway") / 2),
           ...timing,
         },
         onMeasuring,
       );
+    case "pg-read":
+      return walkReadProducts(context.urls["pg-read"], context, onMeasuring);
+    case "gateway-uncached":
+      return forgetCachedReadProducts(context.redisUrl).then(() =>
+        walkReadProducts(context.urls.gateway, context, onMeasuring),
+      );
+    case "pg-write":
+      return runGenerator(
+        join(generators, "pg-write.ts"),
+        { databaseUrl: context.databases["ceiling"], ...timing },
+        onMeasuring,
+      );
+    case "place-order": {
+      const prefix = `bench-${Date.now()}`;
+      return closedLoop(context.urls.orders, context, onMeasuring, (first) =>
+        luaPlaceOrders(`${prefix}-${first}`),
+      );
+    }
+    case "event-pipeline":
+      return eventPipeline(context, onMeasuring);
+    case "kafka":
+      return kafkaCeiling(context, onMeasuring, "rate");
+    case "outbox-drain":
+      onMeasuring();
+      return drainOutbox(pipeline(context), context.databases["orders"]!, drainEvents);
+    case "kafka-drain":
+      return kafkaCeiling(context, onMeasuring, "drain");
   }
 }
 

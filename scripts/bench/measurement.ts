@@ -25,7 +25,11 @@ export const generatorProtocol = {
   result: (measurement: Measurement) => process.stdout.write(`result ${JSON.stringify(measurement)}\n`),
 };
 
-/** Runs a generator script; `onMeasuring` is called when its measured window starts. */
+/**
+ * Runs a generator script; `onMeasuring` is called when its measured window starts. Resolves
+ * at its result line, before it closes its connections and exits: the bench reads CPU at
+ * once, while the database backends serving the generator still exist to be counted.
+ */
 export function runGenerator(script: string, config: unknown, onMeasuring: () => void): Promise<Measurement> {
   const child = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify(config)], {
     cwd: repoRoot,
@@ -35,16 +39,15 @@ export function runGenerator(script: string, config: unknown, onMeasuring: () =>
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  let result: Measurement | undefined;
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    if (line === "measuring") onMeasuring();
-    else if (line.startsWith("result ")) result = JSON.parse(line.slice("result ".length)) as Measurement;
-  });
   return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code) => {
-      if (code === 0 && result) resolve(result);
-      else reject(new Error(`${script} exited with ${code} and no result:\n${stderr.trim()}`));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      if (line === "measuring") onMeasuring();
+      else if (line.startsWith("result ")) resolve(JSON.parse(line.slice("result ".length)) as Measurement);
     });
+    child.once("error", reject);
+    // After a result this settles nothing; before one, the generator failed.
+    child.once("close", (code) =>
+      reject(new Error(`${script} exited with ${code} and no result:\n${stderr.trim()}`)),
+    );
   });
 }

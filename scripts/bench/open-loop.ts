@@ -8,11 +8,12 @@
  * is reported apart. Plain node:net sockets and a minimal response reader keep its own
  * CPU, taken from the same two cores, small.
  *
- * usage: node --import tsx scripts/bench/open-loop.ts '{"url", "headers", "rate", "connections", "warmupSeconds", "seconds"}'
+ * usage: node --import tsx scripts/bench/open-loop.ts '{"url", "headers", "rate", "connections", "warmupSeconds", "seconds", "orders"?}'
  */
 import { connect, type Socket } from "node:net";
 import { ResponseReader } from "./http-response.js";
 import { generatorProtocol } from "./measurement.js";
+import { idempotencyKey, orderBody } from "./requests.js";
 import { LatencyRecorder } from "./stats.js";
 
 export interface OpenLoopConfig {
@@ -23,6 +24,8 @@ export interface OpenLoopConfig {
   readonly connections: number;
   readonly warmupSeconds: number;
   readonly seconds: number;
+  /** Instead of GET `url`: POST a new order to `url` each time, its keys under this prefix. */
+  readonly orders?: { readonly keyPrefix: string };
 }
 
 /** A request taken up by a tick: when it was due, and when the generator took it up. */
@@ -41,11 +44,20 @@ interface Connection {
 
 const config = JSON.parse(process.argv[2] ?? "{}") as OpenLoopConfig;
 const url = new URL(config.url);
-const request = Buffer.from(
-  `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${Object.entries(config.headers)
-    .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join("")}\r\n`,
-);
+const head = `${config.orders ? "POST" : "GET"} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${Object.entries(
+  config.headers,
+)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join("")}`;
+const get = Buffer.from(`${head}\r\n`);
+let sequence = 0;
+/** The next request: the same GET every time, or the next order. */
+function nextRequest(): Buffer | string {
+  if (!config.orders) return get;
+  const n = sequence++;
+  const body = orderBody(n);
+  return `${head}Content-Type: application/json\r\nIdempotency-Key: ${idempotencyKey(config.orders.keyPrefix, n)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
 
 const latency = new LatencyRecorder();
 const serviceTime = new LatencyRecorder();
@@ -71,7 +83,7 @@ function send(connection: Connection, pending: Pending): void {
   connection.pending = pending;
   connection.sent = performance.now();
   outstanding++;
-  connection.socket.write(request);
+  connection.socket.write(nextRequest());
 }
 
 function answered(connection: Connection, status: number): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseBenchArgs } from "./options.js";
 import { benchPorts } from "./ports.js";
-import { selectScenarios } from "./scenarios.js";
+import { scenarioNames, selectScenarios } from "./scenarios.js";
 
 describe("parseBenchArgs", () => {
   it("defaults to 10 connections, 3 s warm-up, 10 s measured, 3 runs, every scenario", () => {
@@ -10,7 +10,7 @@ describe("parseBenchArgs", () => {
       warmupSeconds: 3,
       seconds: 10,
       runs: 3,
-      scenarios: ["bare", "raw-hop", "grpc-direct", "gateway", "gateway-half"],
+      scenarios: scenarioNames,
       basePort: 18280,
     });
   });
@@ -43,6 +43,10 @@ describe("selectScenarios", () => {
     expect(selectScenarios("gateway-half,bare")).toEqual(["bare", "gateway", "gateway-half"]);
   });
 
+  it("adds what a needed scenario needs in turn: the Kafka ceiling runs at the pipeline's rate", () => {
+    expect(selectScenarios("kafka")).toEqual(["place-order", "event-pipeline", "kafka"]);
+  });
+
   it("refuses an unknown scenario, listing the known ones", () => {
     expect(() => selectScenarios("gateway,fast")).toThrow(
       /unknown scenario "fast"; the scenarios are bare, raw-hop/,
@@ -51,13 +55,15 @@ describe("selectScenarios", () => {
 });
 
 describe("benchPorts", () => {
-  it("gives the gateway the base, the other services the next ports and the ceilings base+10..12", () => {
+  it("gives the gateway the base, the other services the next ports and the ceilings base+10..14", () => {
     expect(benchPorts(18280, ["audit", "catalog", "gateway"])).toEqual({
       gateway: 18280,
       services: { audit: 18281, catalog: 18282 },
       bare: 18290,
       front: 18291,
       backend: 18292,
+      frontPg: 18293,
+      backendPg: 18294,
     });
   });
 });

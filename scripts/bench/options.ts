@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { benchPortCount } from "./ports.js";
 import { type ScenarioName, scenarioNames, scenarioTitles, selectScenarios } from "./scenarios.js";
 
 export interface BenchOptions {
@@ -20,21 +21,23 @@ export interface BenchOptions {
 
 export const usage = `usage: npm run bench [-- options]
 
-Measures the authenticated, cached GET /v1/products/{id} through the real gateway and
-catalog (their bundles, as separate processes, on real PostgreSQL and Redis), beside the
-two ceilings of this machine and a direct gRPC call, and checks the targets.
+Measures the platform's paths through the real services (their bundles, as separate
+processes, on real PostgreSQL, Redis and Kafka), each beside its ceiling on this machine
+in the same run: the authenticated GET /v1/products/{id} cached and uncached, placing an
+order, and the event pipeline from commit to the audit store; then checks the targets.
 
 scenarios (default: all, in this order each run):
-${scenarioNames.map((name) => `  ${name.padEnd(13)} ${scenarioTitles[name]}`).join("\n")}
+${scenarioNames.map((name) => `  ${name.padEnd(17)} ${scenarioTitles[name]}`).join("\n")}
 
 options:
   --duration S       measured seconds per scenario (default 10)
   --warmup S         warm-up seconds before each (default 3)
   --connections N    concurrent connections or callers (default 10)
   --runs N           full runs; the report gives the median of each number (default 3)
-  --scenarios a,b    only these (gateway-half brings gateway: it needs the peak)
+  --scenarios a,b    only these, with the ones they take a rate from (gateway-half brings
+                     gateway; event-pipeline brings place-order; kafka brings event-pipeline)
   --out FILE         also write every number, per run, and the machine as JSON
-  --port N           first of 13 consecutive ports on 127.0.0.1 (default 18280); taken ports are refused
+  --port N           first of 15 consecutive ports on 127.0.0.1 (default 18280); taken ports are refused
   --quiet-wait S     wait this long for a quiet machine before measuring anyway (default 600)
   --cpu-prof DIR     profile the gateway with V8's --cpu-prof into DIR and summarise where its
                      time goes (a profiled gateway is slower: use with --runs 1 --scenarios gateway)
@@ -71,7 +74,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     },
   });
   if (values.help) return undefined;
-  const basePort = positive("port", values.port, 18280, 65535 - 12);
+  const basePort = positive("port", values.port, 18280, 65535 - (benchPortCount - 1));
   if (basePort < 1024) throw new Error(`--port must be 1024 or more (got ${basePort})`);
   return {
     seconds: positive("duration", values.duration, 10),

@@ -8,9 +8,15 @@ export interface BenchPorts {
   readonly bare: number;
   readonly front: number;
   readonly backend: number;
+  /** The uncached read's ceiling: the same front, its backend reading PostgreSQL. */
+  readonly frontPg: number;
+  readonly backendPg: number;
 }
 
-/** `base` for the gateway, the next ports for the other services, then base+10..12 for the ceilings. */
+/** How many consecutive ports the bench takes from its base. */
+export const benchPortCount = 15;
+
+/** `base` for the gateway, the next ports for the other services, then base+10..14 for the ceilings. */
 export function benchPorts(base: number, services: readonly string[]): BenchPorts {
   const others = services.filter((name) => name !== "gateway");
   if (others.length > 9)
@@ -21,6 +27,8 @@ export function benchPorts(base: number, services: readonly string[]): BenchPort
     bare: base + 10,
     front: base + 11,
     backend: base + 12,
+    frontPg: base + 13,
+    backendPg: base + 14,
   };
 }
 
@@ -30,6 +38,8 @@ export const allPorts = (ports: BenchPorts): number[] => [
   ports.bare,
   ports.front,
   ports.backend,
+  ports.frontPg,
+  ports.backendPg,
 ];
 
 /** Refuses to start when any of the ports is taken: measuring a stranger's server would be meaningless. */

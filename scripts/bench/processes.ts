@@ -26,12 +26,13 @@ export function startProcess(
 
 /** A bench server (`scripts/bench/ceilings.ts <role>`), resolved once it accepts connections. */
 export async function startCeiling(
-  role: "bare" | "front" | "backend",
+  role: "bare" | "front" | "backend" | "backend-pg",
+  name: string,
   env: Record<string, string>,
   logDir: string,
 ): Promise<ServiceProcess> {
   const server = startProcess(
-    `ceiling-${role}`,
+    `ceiling-${name}`,
     ["--import", "tsx", join(repoRoot, "scripts", "bench", "ceilings.ts"), role],
     { PATH: process.env["PATH"], ...env },
     logDir,

@@ -64,6 +64,26 @@ describe("verdicts", () => {
     expect(list.find((v) => v.unit === "ms")).toMatchObject({ value: 2.5, met: true });
   });
 
+  it("checks the reads against the production p95 budget and puts each path beside its ceiling", () => {
+    const paths = verdicts(
+      summarize(
+        [
+          ...runs,
+          run("gateway-uncached", 1, 1_500, 16),
+          run("pg-read", 1, 4_500),
+          run("place-order", 1, 100),
+          run("pg-write", 1, 1_000),
+        ],
+        2,
+      ),
+    );
+    const named = (start: string) => paths.find((v) => v.name.startsWith(start));
+    expect(named("cached read p95")).toMatchObject({ value: 2.5, target: { atMost: 15 }, met: true });
+    expect(named("uncached read p95")).toMatchObject({ value: 16, met: false });
+    expect(named("uncached read / raw hop")!.value).toBeCloseTo(33.3, 1);
+    expect(named("place order / its 3 commits")!.value).toBeCloseTo(10);
+  });
+
   it("leaves out a ratio whose scenario was not measured", () => {
     expect(list.map((v) => v.name)).not.toContain("gRPC direct / raw-hop");
   });

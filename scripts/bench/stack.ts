@@ -1,8 +1,10 @@
 import { join } from "node:path";
 import { provisionDatabases } from "../../local/databases.js";
 import { grpcServing, httpOk } from "../../local/health.js";
+import { kafka as kafkaServer } from "../../local/kafka.js";
 import { repoRoot } from "../../local/paths.js";
 import { runnableServices } from "../../local/platform.js";
+import { postgres as postgresServer } from "../../local/postgres.js";
 import { type ServiceProcess, waitHealthy } from "../../local/processes.js";
 import { step } from "../../local/progress.js";
 import { redis as redisServer } from "../../local/redis.js";
@@ -13,11 +15,20 @@ import { localServiceEnv } from "../../local/service-env.js";
 import { ensureTopics } from "../../local/topics.js";
 import { loadServiceRegistry, type RegisteredService } from "../../services/registry.js";
 import { bundleService } from "../build/bundle.js";
+import { seedBenchProducts } from "./bench-data.js";
+import { withChildren } from "./cpu.js";
 import type { BenchPorts } from "./ports.js";
 import { startProcess, stopAll } from "./processes.js";
+import { orderProducts } from "./requests.js";
 
-/** The services the measured request passes through (identity only issues the token). */
-const benchServices = ["catalog", "identity", "gateway"];
+/**
+ * The services the measured paths pass through: reads (gateway, catalog), orders (orders,
+ * catalog) and the event pipeline (their outboxes into audit). Identity issues the token.
+ */
+const benchServices = ["catalog", "identity", "orders", "audit", "gateway"];
+
+/** Products the uncached read walks; a run's walk must not reach the end (measure.ts checks). */
+export const readProducts = 150_000;
 
 /** Backing servers the services need, by the names of local/servers.ts. */
 export function serversFor(services: readonly RegisteredService[]): string[] {
@@ -37,6 +48,7 @@ const benchEnv: Record<string, Record<string, string>> = {
     // (1000 a second with a day's burst: the script keeps times in ms, so the interval
     // between requests must stay well above a double's resolution at today's epoch ms.)
     RATE_LIMIT_READ: "86400000/86400s",
+    RATE_LIMIT_WRITE: "86400000/86400s",
     REDIS_KEY_PREFIX: "bench-gateway:",
   },
   // The product stays cached for the whole bench (the default 300 s would expire mid-run).
@@ -45,6 +57,10 @@ const benchEnv: Record<string, Record<string, string>> = {
 
 export interface BenchStack {
   readonly gatewayUrl: string;
+  /** Connection URLs of the bench databases by name (catalog, orders, audit, ceiling). */
+  readonly databases: Readonly<Record<string, string>>;
+  readonly redisUrl: string;
+  readonly kafkaBrokers: string;
   readonly catalogAddress: string;
   readonly productPath: string;
   readonly productId: string;
@@ -52,8 +68,8 @@ export interface BenchStack {
   readonly productJson: string;
   /** A fresh access token from identity, through the gateway's login route. */
   login(): Promise<string>;
-  /** Pids whose CPU is ours: the services and Redis. */
-  pids(): Record<string, number>;
+  /** Pids whose CPU is ours: the services, Redis, PostgreSQL (with its backends) and Kafka. */
+  pids(): Record<string, number | number[]>;
   stop(): Promise<void>;
 }
 
@@ -67,10 +83,10 @@ const json = async (response: Response, what: string) =>
   JSON.parse(await text(response, what)) as Record<string, unknown>;
 
 /**
- * Catalog, identity and the gateway from their bundles, each its own process as `npm start`
- * runs them, on the bench's ports with databases of their own (bench_catalog,
- * bench_identity) on the local PostgreSQL, and the shared local Redis. Servers already
- * running are reused and left running.
+ * The bench's services from their bundles, each its own process as `npm start` runs them,
+ * on the bench's ports with databases of their own (bench_catalog, bench_orders, ...) on
+ * the local PostgreSQL, the shared local Redis and Kafka. Servers already running are
+ * reused and left running.
  */
 export async function startStack(
   ports: BenchPorts,
@@ -95,7 +111,9 @@ export async function startStack(
     if (servers["PLATFORM_KAFKA_BROKERS"]) await ensureTopics(servers["PLATFORM_KAFKA_BROKERS"], registry);
     const urls = await provisionDatabases(
       servers["PLATFORM_POSTGRES_URL"]!,
-      services.filter((s) => s.stores.includes("postgres")).map((s) => `bench_${s.name}`),
+      [...services.filter((s) => s.stores.includes("postgres")).map((s) => s.name), "ceiling"].map(
+        (name) => `bench_${name}`,
+      ),
     );
     const databases = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name.slice(6), url]));
     const outDir = join(repoRoot, "dist", "bench");
@@ -130,6 +148,9 @@ export async function startStack(
     }
     const catalogAddress = `127.0.0.1:${ports.services["catalog"]}`;
     await seedDemoData({ catalog: catalogAddress, identity: `127.0.0.1:${ports.services["identity"]}` });
+    await step(`seeding ${readProducts + orderProducts} bench products`, () =>
+      seedBenchProducts(databases["catalog"]!, readProducts),
+    );
 
     const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
     const login = async () => {
@@ -154,16 +175,23 @@ export async function startStack(
 
     return {
       gatewayUrl,
+      databases,
+      redisUrl: servers["PLATFORM_REDIS_URL"]!,
+      kafkaBrokers: servers["PLATFORM_KAFKA_BROKERS"]!,
       catalogAddress,
       productPath,
       productId,
       productJson,
       login,
       pids: () => {
-        const pids: Record<string, number> = {};
+        const pids: Record<string, number | number[]> = {};
         for (const p of started) if (p.child.pid) pids[p.name] = p.child.pid;
-        const redis = redisServer.pid();
-        if (redis) pids["redis"] = redis;
+        for (const server of [redisServer, kafkaServer]) {
+          const pid = server.pid();
+          if (pid) pids[server.name] = pid;
+        }
+        const postmaster = postgresServer.pid();
+        if (postmaster) pids["postgres"] = withChildren(postmaster);
         return pids;
       },
       stop,

@@ -39,4 +39,13 @@ describe("LatencyRecorder", () => {
     expect(recorder.count).toBe(200_000);
     expect(recorder.summary().p99).toBe(198_000);
   });
+
+  it("forgets the warm-up on reset", () => {
+    const recorder = new LatencyRecorder();
+    for (const ms of [90, 80, 70]) recorder.record(ms);
+    recorder.reset();
+    recorder.record(2);
+    expect(recorder.count).toBe(1);
+    expect(recorder.summary().max).toBe(2);
+  });
 });

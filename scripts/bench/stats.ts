@@ -56,6 +56,11 @@ export class LatencyRecorder {
     this.#values[this.#count++] = ms;
   }
 
+  /** Forgets what was recorded (the end of a warm-up). */
+  reset(): void {
+    this.#count = 0;
+  }
+
   summary(): Latency {
     return latencyOf(this.#values.subarray(0, this.#count));
   }

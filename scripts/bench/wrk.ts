@@ -25,14 +25,16 @@ function luaString(value: string): string {
 }
 
 /**
- * The wrk script: the request's headers, and a `done` hook printing what `--latency`
- * leaves out (p95, exact counts) on two lines `parseWrk` reads.
+ * The wrk script: the request's headers, an optional `request` hook (scripts/bench/requests.ts)
+ * for requests that change, and a `done` hook printing what `--latency` leaves out (p95,
+ * exact counts) on two lines `parseWrk` reads.
  */
-export function wrkScript(headers: Readonly<Record<string, string>>): string {
+export function wrkScript(headers: Readonly<Record<string, string>>, requestHook = ""): string {
   const lines = Object.entries(headers).map(
     ([name, value]) => `wrk.headers[${luaString(name)}] = ${luaString(value)}`,
   );
   return `${lines.join("\n")}
+${requestHook}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("bench-summary requests=%d duration_us=%d connect=%d read=%d write=%d status=%d timeout=%d\\n",
