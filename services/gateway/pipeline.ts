@@ -9,7 +9,7 @@ import { isAdmin, type Principal } from "./auth/principal.js";
 import { type SignatureVerifier, signatureHeaders } from "./auth/signing.js";
 import { hasBody, parseJson, readBody, requireJson, send } from "./http.js";
 import type { OpenApiDocument, Operation } from "./openapi.js";
-import { HttpProblem, problemDocument, toProblem } from "./problems.js";
+import { HttpProblem, problemDocument, toProblem, UpstreamError } from "./problems.js";
 import { type RateLimiter, rateLimitHeaders } from "./rate-limit.js";
 import type { Match, Router } from "./router.js";
 import type { AnyRoute, Reply, RouteRequest } from "./routes.js";
@@ -212,7 +212,18 @@ export function createPipeline(parts: PipelineParts) {
       // The gateway's own failure is an error with its stack; an upstream's is already named in the problem.
       if (problem.kind === "internal-error")
         logger.error({ err, requestId }, "unhandled error on the request path");
-      else if (problem.status >= 500) logger.warn({ requestId, problem: problem.kind }, problem.detail);
+      else if (problem.status >= 500)
+        // The client is told only which upstream failed; the log keeps why, for whoever debugs it.
+        logger.warn(
+          {
+            requestId,
+            problem: problem.kind,
+            ...(problem.cause instanceof UpstreamError
+              ? { grpcStatus: problem.cause.rpc.code, upstreamError: problem.cause.rpc.message }
+              : {}),
+          },
+          problem.detail,
+        );
       const traceId = span.spanContext().traceId;
       const document = problemDocument(problem, {
         path,

@@ -42,6 +42,15 @@ describe("gRPC status to HTTP problem", () => {
     expect(JSON.stringify(problem.extensions)).not.toContain("password");
   });
 
+  it("keeps the upstream's error as the cause, for the log only", () => {
+    const err = upstream(Status.INTERNAL);
+    const problem = toProblem(err);
+    expect(problem.cause).toBe(err);
+    expect(JSON.stringify(problemDocument(problem, { path: "/x", requestId: "r" }))).not.toContain(
+      err.rpc.message,
+    );
+  });
+
   it("names the unavailable upstream and asks for a retry", () => {
     const problem = fromRpcError(new RpcError(Status.UNAVAILABLE, "ECONNREFUSED"), "search");
     expect(problem.detail).toBe("upstream search unavailable; retry later");

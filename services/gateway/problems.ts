@@ -157,6 +157,8 @@ export function fromRpcError(
  */
 export function toProblem(err: unknown, parameters?: ReadonlySet<string>): HttpProblem {
   if (err instanceof HttpProblem) return err;
-  if (err instanceof UpstreamError) return fromRpcError(err.rpc, err.upstream, parameters);
+  // The cause stays on the problem for the log; the response never shows it.
+  if (err instanceof UpstreamError)
+    return Object.assign(fromRpcError(err.rpc, err.upstream, parameters), { cause: err });
   return new HttpProblem("internal-error", "the gateway failed to handle the request; it has been logged");
 }

@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { context, logs, type SeverityNumber, trace } from "@opentelemetry/api";
+import { context, isSpanContextValid, logs, type SeverityNumber, trace } from "@opentelemetry/api";
 import { type Logger, pino } from "pino";
 
 /** pino's levels to OpenTelemetry severities (trace 1 ... fatal 21). */
@@ -43,6 +43,15 @@ function openTelemetryLogs(service: string): Writable {
   });
 }
 
+/**
+ * The active span's ids, which every log line carries. Without an SDK (telemetry off) spans
+ * exist but carry all-zero ids: nothing to link to, so nothing is added.
+ */
+export function traceFields(): { trace_id?: string; span_id?: string } {
+  const span = trace.getActiveSpan()?.spanContext();
+  return span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {};
+}
+
 export interface LoggerOptions {
   readonly level?: string;
   /** Also send every line to OpenTelemetry (when telemetry exports). */
@@ -74,10 +83,7 @@ export function createLogger(service: string, options: LoggerOptions = {}): Logg
       ],
       censor: "[redacted]",
     },
-    mixin() {
-      const span = trace.getActiveSpan()?.spanContext();
-      return span ? { trace_id: span.traceId, span_id: span.spanId } : {};
-    },
+    mixin: traceFields,
   };
   if (!options.exportToOpenTelemetry) return pino(settings);
   return pino(
