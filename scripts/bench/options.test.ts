@@ -55,7 +55,7 @@ describe("selectScenarios", () => {
 });
 
 describe("benchPorts", () => {
-  it("gives the gateway the base, the other services the next ports and the ceilings base+10..14", () => {
+  it("gives the gateway the base, the other services the next ports and the ceilings base+10..14, Kafka base+15..16", () => {
     expect(benchPorts(18280, ["audit", "catalog", "gateway"])).toEqual({
       gateway: 18280,
       services: { audit: 18281, catalog: 18282 },
@@ -64,6 +64,8 @@ describe("benchPorts", () => {
       backend: 18292,
       frontPg: 18293,
       backendPg: 18294,
+      kafka: 18295,
+      kafkaController: 18296,
     });
   });
 });

@@ -37,7 +37,7 @@ options:
   --scenarios a,b    only these, with the ones they take a rate from (gateway-half brings
                      gateway; event-pipeline brings place-order; kafka brings event-pipeline)
   --out FILE         also write every number, per run, and the machine as JSON
-  --port N           first of 15 consecutive ports on 127.0.0.1 (default 18280); taken ports are refused
+  --port N           first of 17 consecutive ports on 127.0.0.1 (default 18280); taken ports are refused
   --quiet-wait S     wait this long for a quiet machine before measuring anyway (default 600)
   --cpu-prof DIR     profile the gateway with V8's --cpu-prof into DIR and summarise where its
                      time goes (a profiled gateway is slower: use with --runs 1 --scenarios gateway)

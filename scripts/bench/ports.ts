@@ -11,12 +11,15 @@ export interface BenchPorts {
   /** The uncached read's ceiling: the same front, its backend reading PostgreSQL. */
   readonly frontPg: number;
   readonly backendPg: number;
+  /** The bench's own Kafka broker and its controller, apart from the platform's. */
+  readonly kafka: number;
+  readonly kafkaController: number;
 }
 
 /** How many consecutive ports the bench takes from its base. */
-export const benchPortCount = 15;
+export const benchPortCount = 17;
 
-/** `base` for the gateway, the next ports for the other services, then base+10..14 for the ceilings. */
+/** `base` for the gateway, the next ports for the other services, then base+10..14 for the ceilings and base+15..16 for Kafka. */
 export function benchPorts(base: number, services: readonly string[]): BenchPorts {
   const others = services.filter((name) => name !== "gateway");
   if (others.length > 9)
@@ -29,6 +32,8 @@ export function benchPorts(base: number, services: readonly string[]): BenchPort
     backend: base + 12,
     frontPg: base + 13,
     backendPg: base + 14,
+    kafka: base + 15,
+    kafkaController: base + 16,
   };
 }
 
@@ -40,6 +45,8 @@ export const allPorts = (ports: BenchPorts): number[] => [
   ports.backend,
   ports.frontPg,
   ports.backendPg,
+  ports.kafka,
+  ports.kafkaController,
 ];
 
 /** Refuses to start when any of the ports is taken: measuring a stranger's server would be meaningless. */

@@ -1,8 +1,9 @@
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { provisionDatabases } from "../../local/databases.js";
 import { grpcServing, httpOk } from "../../local/health.js";
-import { kafka as kafkaServer } from "../../local/kafka.js";
-import { repoRoot } from "../../local/paths.js";
+import { kafkaServer as localKafka } from "../../local/kafka.js";
+import { dataDir, repoRoot } from "../../local/paths.js";
 import { runnableServices } from "../../local/platform.js";
 import { postgres as postgresServer } from "../../local/postgres.js";
 import { type ServiceProcess, waitHealthy } from "../../local/processes.js";
@@ -10,6 +11,7 @@ import { step } from "../../local/progress.js";
 import { redis as redisServer } from "../../local/redis.js";
 import { localSecret } from "../../local/secrets.js";
 import { demoUser, seedDemoData } from "../../local/seed.js";
+import type { LocalServer } from "../../local/server.js";
 import { localServers, startServers } from "../../local/servers.js";
 import { localServiceEnv } from "../../local/service-env.js";
 import { ensureTopics } from "../../local/topics.js";
@@ -55,6 +57,27 @@ const benchEnv: Record<string, Record<string, string>> = {
   catalog: { CATALOG_CACHE_TTL_SECONDS: "3600" },
 };
 
+/**
+ * The bench's own Kafka broker, fresh each time: tens of thousands of bench events would
+ * otherwise stay in the platform's topics, where `npm start` and every new consumer group
+ * of the tests would read them again.
+ */
+function benchKafka(ports: BenchPorts): LocalServer {
+  const home = dataDir("bench", "kafka");
+  const server = localKafka("kafka", {
+    home,
+    port: () => ports.kafka,
+    controllerPort: () => ports.kafkaController,
+  });
+  return {
+    ...server,
+    async start() {
+      if (server.pid() === undefined) rmSync(home, { recursive: true, force: true });
+      await server.start();
+    },
+  };
+}
+
 export interface BenchStack {
   readonly gatewayUrl: string;
   /** Connection URLs of the bench databases by name (catalog, orders, audit, ceiling). */
@@ -99,7 +122,10 @@ export async function startStack(
     port: s.name === "gateway" ? ports.gateway : ports.services[s.name]!,
   }));
   const services = runnableServices(registry, benchServices);
-  const needed = localServers.filter((s) => serversFor(services).includes(s.name));
+  const kafkaServer = benchKafka(ports);
+  const needed = localServers
+    .filter((s) => serversFor(services).includes(s.name))
+    .map((s) => (s.name === "kafka" ? kafkaServer : s));
   const ours = needed.filter((s) => s.pid() === undefined);
   const started: ServiceProcess[] = [];
   const stop = async () => {

@@ -111,7 +111,17 @@ export class EventConsumer {
         this.#inFlight++;
         try {
           await this.#handle(message);
-          await message.commit();
+          // Committed only once handled, but not awaited: the next event need not wait a
+          // broker round trip. The client merges commits in flight per partition, and closing
+          // the stream flushes the last. Lost in a crash, a commit means a redelivery, which
+          // the event id makes harmless.
+          message.commit((err) => {
+            if (err)
+              this.options.logger.warn(
+                { err: err.message, topic: message.topic, offset: String(message.offset) },
+                "offset commit failed; the event may be delivered again",
+              );
+          });
         } catch (err) {
           this.options.logger.error(
             { err, topic: message.topic, offset: String(message.offset) },
