@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { cpuBetween, machineBusyTicks, processTicks } from "./cpu.js";
+import { cpuBetween, machineBusyTicks, processTicks, readCpu } from "./cpu.js";
 
 describe("machineBusyTicks", () => {
   it("adds user, nice, system, irq, softirq and steal, leaving out idle and iowait", () => {
@@ -20,7 +21,7 @@ describe("cpuBetween", () => {
     at,
     machine,
     self: { own: self, children },
-    processes: { gateway: { 7: gateway } },
+    processes: { gateway },
   });
 
   it("attributes what no process of ours used to others ('foreign')", () => {
@@ -31,14 +32,22 @@ describe("cpuBetween", () => {
     expect(use.machineShare).toBeCloseTo(0.75);
   });
 
-  it("sums a name's processes pid by pid, counting one that started in between whole", () => {
-    const before = { ...reading(0, 0, 0, 0, 0), processes: { postgres: { 1: 100, 2: 50 } } };
-    const after = { ...reading(10_000, 1_000, 0, 0, 0), processes: { postgres: { 1: 160, 2: 50, 3: 40 } } };
-    expect(cpuBetween(before, after, 2).processes["postgres"]).toBe(1);
-  });
-
   it("takes the generator's own report over the children's ticks when there is one", () => {
     const use = cpuBetween(reading(0, 0, 0, 0, 0), reading(10_000, 1_000, 0, 900, 500), 2, 4);
     expect(use.processes["generator"]).toBe(4);
+  });
+});
+
+describe("readCpu", () => {
+  it("counts a child that started and ended between two readings in its parent's group", () => {
+    const group = { self: [process.pid] };
+    const before = readCpu(group);
+    // A child busy for 400 ms of CPU, reaped before the second reading.
+    execFileSync(process.execPath, [
+      "-e",
+      "const end = performance.now() + 400; while (performance.now() < end);",
+    ]);
+    const use = cpuBetween(before, readCpu(group), 2);
+    expect(use.processes["self"]).toBeGreaterThanOrEqual(0.3);
   });
 });

@@ -54,21 +54,33 @@ export interface CpuReading {
   readonly at: number;
   readonly machine: number;
   readonly self: ProcessTicks;
-  /** Ticks by name, then by pid. */
-  readonly processes: Readonly<Record<string, Readonly<Record<number, number>>>>;
+  readonly processes: Readonly<Record<string, number>>;
 }
 
-/** Our processes by name: one pid, or several counted together (PostgreSQL's backends). */
+/**
+ * Our processes by name: one pid, or a parent and its children now (PostgreSQL's postmaster
+ * and its backends), see `withChildren`.
+ */
 export type NamedPids = Readonly<Record<string, number | readonly number[]>>;
 
+/**
+ * Ticks of a process, or of a parent with its live children plus every child it has
+ * reaped: then a backend that starts or ends between two readings is counted for exactly
+ * the time it ran between them.
+ */
+function groupTicks(pids: number | readonly number[]): number {
+  if (typeof pids === "number") return readTicks(pids).own;
+  const [parent, ...children] = pids;
+  const { own, children: reaped } = readTicks(parent!);
+  return children.reduce((sum, pid) => sum + readTicks(pid).own, own + reaped);
+}
+
 export function readCpu(pids: NamedPids): CpuReading {
-  const ticks = (pid: number | readonly number[]) =>
-    Object.fromEntries((typeof pid === "number" ? [pid] : pid).map((p) => [p, readTicks(p).own]));
   return {
     at: performance.now(),
     machine: machineBusyTicks(readFileSync("/proc/stat", "utf8")),
     self: readTicks("self"),
-    processes: Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, ticks(pid)])),
+    processes: Object.fromEntries(Object.entries(pids).map(([name, group]) => [name, groupTicks(group)])),
   };
 }
 
@@ -104,14 +116,8 @@ export function cpuBetween(
 ): CpuUse {
   const hz = clockTicks();
   const processes: Record<string, number> = {};
-  // Pid by pid: a process that started in between (a new database backend) counts whole;
-  // one that ended in between took its ticks with it.
-  for (const [name, pids] of Object.entries(after.processes)) {
-    let ticks = 0;
-    for (const [pid, now] of Object.entries(pids))
-      ticks += now - (before.processes[name]?.[Number(pid)] ?? 0);
-    processes[name] = ticks / hz;
-  }
+  for (const [name, ticks] of Object.entries(after.processes))
+    processes[name] = (ticks - (before.processes[name] ?? 0)) / hz;
   processes["bench"] = (after.self.own - before.self.own) / hz;
   processes["generator"] = generatorSeconds ?? (after.self.children - before.self.children) / hz;
   const machine = (after.machine - before.machine) / hz;

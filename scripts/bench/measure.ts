@@ -221,8 +221,7 @@ function load(
     case "kafka":
       return kafkaCeiling(context, onMeasuring, "rate");
     case "outbox-drain":
-      onMeasuring();
-      return drainOutbox(pipeline(context), context.databases["orders"]!, drainEvents);
+      return drainOutbox(pipeline(context), context.databases["orders"]!, drainEvents, onMeasuring);
     case "kafka-drain":
       return kafkaCeiling(context, onMeasuring, "drain");
   }
