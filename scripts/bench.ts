@@ -4,7 +4,7 @@
  * targets. `--help` lists the options; README.md ("Benchmark") explains the results.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { ensureDebianPackages } from "../local/apt.js";
 import { dataDir } from "../local/paths.js";
 import type { ServiceProcess } from "../local/processes.js";
