@@ -1,14 +1,19 @@
+import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
+import { once } from "node:events";
 import http from "node:http";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, testKafkaBrokers, testRedis } from "../../test/databases.js";
 import { definition as catalogDefinition } from "../catalog/server.js";
 import { definition as identityDefinition } from "../identity/server.js";
 import { type RunningService, runService } from "../runtime/run-service.js";
 import { signRequest } from "./auth/signing.js";
 import { publishedDocument } from "./openapi.js";
+import { clientClosedRequest } from "./pipeline.js";
 import { routes } from "./routes.js";
 import { type RunningGateway, startGateway } from "./server.js";
 
@@ -568,5 +573,46 @@ describe("client mistakes", () => {
     const serverErrors = results.filter((r) => r.status >= 500 || r.status < 400);
     expect(results.length).toBeGreaterThan(80);
     expect(serverErrors).toEqual([]);
+  });
+});
+
+describe("a client that hangs up mid-request", () => {
+  it("is logged as 499, not as an upstream failure (a 5xx would page and fail canaries)", async () => {
+    // Its own process, so its access log can be read as operators would.
+    const child = spawn(process.execPath, ["--import", "tsx", "services/gateway/main.ts"], {
+      cwd: join(import.meta.dirname, "..", ".."),
+      env: { ...process.env, ...base, LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const lines: Record<string, unknown>[] = [];
+    createInterface({ input: child.stdout! }).on("line", (line) => lines.push(JSON.parse(line)));
+    const logged = (match: (line: Record<string, unknown>) => boolean, timeout: number) =>
+      vi.waitFor(
+        () => {
+          const line = lines.find(match);
+          if (!line) throw new Error("not logged yet");
+          return line;
+        },
+        { timeout, interval: 20 },
+      );
+    try {
+      const serving = await logged((l) => l["msg"] === "gateway serving", 30_000);
+      // Login hashes the password (argon2) in identity: still in flight when the client leaves.
+      const abort = new AbortController();
+      const request = fetch(`http://127.0.0.1:${serving["port"]}/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(admin),
+        signal: abort.signal,
+      }).catch((err: Error) => err.name);
+      setTimeout(() => abort.abort(), 5);
+      expect(await request).toBe("AbortError");
+      const access = await logged((l) => l["msg"] === "request" && l["route"] === "/v1/auth/login", 5_000);
+      expect(access["status"]).toBe(clientClosedRequest);
+      expect(lines.filter((l) => l["level"] === "warn" || l["level"] === "error")).toEqual([]);
+    } finally {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    }
   });
 });

@@ -38,6 +38,8 @@ export interface PipelineParts {
 }
 
 const saneRequestId = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+/** The status logged for a request whose client left before its answer (nginx's 499). */
+export const clientClosedRequest = 499;
 const noBody = Buffer.alloc(0);
 
 /** The client's address: the socket's, or the entry the last trusted proxy appended to X-Forwarded-For. */
@@ -208,6 +210,9 @@ export function createPipeline(parts: PipelineParts) {
       send(req, res, reply.status, reply.body, { ...headers, ...reply.headers }, contentTypeOf(reply));
       return reply.status;
     } catch (err) {
+      // The client hung up and the upstream call was cancelled for it: nobody failed, and
+      // nobody is left to answer. Counted as a 5xx it would page, and fail canary analysis.
+      if (controller.signal.aborted) return clientClosedRequest;
       const problem = toProblem(err);
       // The gateway's own failure is an error with its stack; an upstream's is already named in the problem.
       if (problem.kind === "internal-error")
