@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
 import http from "node:http";
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -578,10 +580,21 @@ describe("client mistakes", () => {
 
 describe("a client that hangs up mid-request", () => {
   it("is logged as 499, not as an upstream failure (a 5xx would page and fail canaries)", async () => {
+    // A catalog that takes every call and never answers: the call is surely in flight when
+    // the client leaves, whatever the machine's speed.
+    const silent = http2.createServer();
+    const held: http2.ServerHttp2Stream[] = [];
+    silent.on("stream", (stream) => held.push(stream));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     // Its own process, so its access log can be read as operators would.
     const child = spawn(process.execPath, ["--import", "tsx", "services/gateway/main.ts"], {
       cwd: join(import.meta.dirname, "..", ".."),
-      env: { ...process.env, ...base, LOG_LEVEL: "info" },
+      env: {
+        ...process.env,
+        ...base,
+        CATALOG_ADDRESS: `127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        LOG_LEVEL: "info",
+      },
       stdio: ["ignore", "pipe", "inherit"],
     });
     const lines: Record<string, unknown>[] = [];
@@ -597,22 +610,21 @@ describe("a client that hangs up mid-request", () => {
       );
     try {
       const serving = await logged((l) => l["msg"] === "gateway serving", 30_000);
-      // Login hashes the password (argon2) in identity: still in flight when the client leaves.
       const abort = new AbortController();
-      const request = fetch(`http://127.0.0.1:${serving["port"]}/v1/auth/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(admin),
+      const request = fetch(`http://127.0.0.1:${serving["port"]}/v1/products/${randomUUID()}`, {
         signal: abort.signal,
       }).catch((err: Error) => err.name);
-      setTimeout(() => abort.abort(), 5);
+      await vi.waitFor(() => expect(held).toHaveLength(1), { timeout: 5_000, interval: 10 });
+      abort.abort();
       expect(await request).toBe("AbortError");
-      const access = await logged((l) => l["msg"] === "request" && l["route"] === "/v1/auth/login", 5_000);
+      const access = await logged((l) => l["msg"] === "request" && l["route"] === "/v1/products/{id}", 5_000);
       expect(access["status"]).toBe(clientClosedRequest);
       expect(lines.filter((l) => l["level"] === "warn" || l["level"] === "error")).toEqual([]);
     } finally {
       child.kill("SIGTERM");
       await once(child, "exit");
+      for (const stream of held) stream.close();
+      silent.close();
     }
   });
 });
