@@ -15,7 +15,7 @@ import { describeMachine, machineLine } from "./bench/machine.js";
 import { type MeasureContext, measure, type ScenarioRun } from "./bench/measure.js";
 import { type BenchOptions, parseBenchArgs, usage } from "./bench/options.js";
 import { benchPorts, refuseTakenPorts } from "./bench/ports.js";
-import { startCeiling, stopAll } from "./bench/processes.js";
+import { type CeilingRole, startCeiling, stopAll } from "./bench/processes.js";
 import { waitForQuiet } from "./bench/quiet.js";
 import { cpuTable, scenarioTable, summarize, verdicts, verdictTable } from "./bench/report.js";
 import { type BenchStack, startStack } from "./bench/stack.js";
@@ -64,28 +64,21 @@ async function bench(options: BenchOptions): Promise<void> {
     const gatewayBundle = options.gatewayBundle ? resolve(options.gatewayBundle) : undefined;
     stack = await startStack(ports, logDir, { cpuProfileDir: profileDir, gatewayBundle });
     const body = { BENCH_BODY: stack.productJson };
-    ceilings.push(await startCeiling("bare", "bare", { ...body, PORT: String(ports.bare) }, logDir));
-    ceilings.push(await startCeiling("backend", "backend", { ...body, PORT: String(ports.backend) }, logDir));
-    ceilings.push(
-      await startCeiling(
-        "front",
-        "front",
-        { PORT: String(ports.front), BACKEND_PORT: String(ports.backend) },
-        logDir,
-      ),
-    );
-    const catalogDb = { DATABASE_URL: stack.databases["catalog"]! };
-    ceilings.push(
-      await startCeiling("backend-pg", "backend-pg", { ...catalogDb, PORT: String(ports.backendPg) }, logDir),
-    );
-    ceilings.push(
-      await startCeiling(
-        "front",
-        "front-pg",
-        { PORT: String(ports.frontPg), BACKEND_PORT: String(ports.backendPg) },
-        logDir,
-      ),
-    );
+    const hop = (front: number, backend: number) => ({ PORT: String(front), BACKEND_PORT: String(backend) });
+    // Backends before the fronts that connect to them.
+    const ceilingProcesses: [role: CeilingRole, name: string, env: Record<string, string>][] = [
+      ["bare", "bare", { ...body, PORT: String(ports.bare) }],
+      ["backend", "backend", { ...body, PORT: String(ports.backend) }],
+      ["front", "front", hop(ports.front, ports.backend)],
+      [
+        "backend-pg",
+        "backend-pg",
+        { DATABASE_URL: stack.databases["catalog"]!, PORT: String(ports.backendPg) },
+      ],
+      ["front", "front-pg", hop(ports.frontPg, ports.backendPg)],
+    ];
+    for (const [role, name, env] of ceilingProcesses)
+      ceilings.push(await startCeiling(role, name, env, logDir));
     const pids = () => {
       const all = stack!.pids();
       for (const c of ceilings) if (c.child.pid) all[c.name] = c.child.pid;

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { createClient } from "redis";
 import { ProductCache } from "../../services/catalog/cache.js";
-import { benchProductId, orderProducts } from "./requests.js";
+import { benchProductIdPrefix, benchProductIdSql, orderProducts } from "./requests.js";
 
 /**
  * Products for the uncached read and the orders: `orderProducts` with stock enough for
@@ -16,7 +16,7 @@ export async function seedBenchProducts(catalogUrl: string, readProducts: number
   try {
     await client.query(
       `INSERT INTO products (id, sku, name, description, category, price_minor, currency, stock)
-       SELECT ('00000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, 'BENCH-' || n,
+       SELECT ${benchProductIdSql("n")}, 'BENCH-' || n,
               'Bench product ' || n, 'Seeded by npm run bench.', 'bench', 1000 + n % 9000, 'EUR',
               CASE WHEN n < $1 THEN 1000000000 ELSE 100 END
        FROM generate_series(0, $2::int - 1) n
@@ -40,7 +40,7 @@ export async function forgetCachedReadProducts(redisUrl: string): Promise<number
   await client.connect();
   let dropped = 0;
   try {
-    const match = ProductCache.key(`${benchProductId(0).slice(0, -12)}*`);
+    const match = ProductCache.key(`${benchProductIdPrefix}*`);
     for await (const keys of client.scanIterator({ MATCH: match, COUNT: 1000 })) {
       if (keys.length > 0) dropped += await client.unlink(keys);
     }

@@ -112,6 +112,13 @@ const pipeline = (context: MeasureContext) => ({
 /** Events committed at once for the drain scenarios. */
 export const drainEvents = 20_000;
 
+/** Connections, warm-up and measured seconds: every generator's timing. */
+const timingOf = ({ connections, warmupSeconds, seconds }: BenchOptions) => ({
+  connections,
+  warmupSeconds,
+  seconds,
+});
+
 async function eventPipeline(context: MeasureContext, onMeasuring: () => void): Promise<Measurement> {
   const { options } = context;
   let from = new Date();
@@ -121,9 +128,7 @@ async function eventPipeline(context: MeasureContext, onMeasuring: () => void): 
       url: context.urls.orders,
       headers: context.headers,
       rate: Math.max(1, Math.round(rateOf(context, "place-order") / 2)),
-      connections: options.connections,
-      warmupSeconds: options.warmupSeconds,
-      seconds: options.seconds,
+      ...timingOf(options),
       orders: { keyPrefix: `bench-pipeline-${Date.now()}` },
     },
     () => {
@@ -170,12 +175,7 @@ function load(
   context: MeasureContext,
   onMeasuring: () => void,
 ): Promise<Measurement> {
-  const { options } = context;
-  const timing = {
-    connections: options.connections,
-    warmupSeconds: options.warmupSeconds,
-    seconds: options.seconds,
-  };
+  const timing = timingOf(context.options);
   switch (scenario) {
     case "bare":
     case "raw-hop":

@@ -16,7 +16,7 @@ import { newEvent } from "../../services/runtime/events.js";
 import { appendEvent } from "../../services/runtime/outbox.js";
 import { runCallers } from "./callers.js";
 import { generatorProtocol } from "./measurement.js";
-import { benchProductId, orderProducts } from "./requests.js";
+import { benchProductId, benchProductIdSql, orderProducts } from "./requests.js";
 
 export interface PgWriteConfig {
   readonly databaseUrl: string;
@@ -41,7 +41,7 @@ await pool.query(`
   CREATE TABLE IF NOT EXISTS ceiling_reservations (idempotency_key text PRIMARY KEY,
     order_id text NOT NULL UNIQUE, lines jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
   INSERT INTO ceiling_stock (id, stock)
-    SELECT ('00000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, 1000000000
+    SELECT ${benchProductIdSql("n")}, 1000000000
     FROM generate_series(0, ${orderProducts - 1}) n ON CONFLICT DO NOTHING;`);
 
 async function transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {

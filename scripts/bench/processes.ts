@@ -24,9 +24,11 @@ export function startProcess(
   return { name, child, logFile };
 }
 
+export type CeilingRole = "bare" | "front" | "backend" | "backend-pg";
+
 /** A bench server (`scripts/bench/ceilings.ts <role>`), resolved once it accepts connections. */
 export async function startCeiling(
-  role: "bare" | "front" | "backend" | "backend-pg",
+  role: CeilingRole,
   name: string,
   env: Record<string, string>,
   logDir: string,

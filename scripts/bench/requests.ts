@@ -4,8 +4,15 @@
  * request's length never changes and the open loop can prebuild its shape.
  */
 
+/** Bench product ids: this prefix, then the product's number in 12 digits (a valid UUIDv4). */
+export const benchProductIdPrefix = "00000000-0000-4000-8000-";
+
 /** Products seeded straight into bench_catalog: the n-th has this id. */
-export const benchProductId = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+export const benchProductId = (n: number): string => `${benchProductIdPrefix}${String(n).padStart(12, "0")}`;
+
+/** The same id in SQL, for the integer expression `n`. */
+export const benchProductIdSql = (n: string): string =>
+  `('${benchProductIdPrefix}' || lpad((${n})::text, 12, '0'))::uuid`;
 
 /** How many products orders spread over (stock on one hot row would serialize every order). */
 export const orderProducts = 1_000;
@@ -23,7 +30,7 @@ export function luaWalkProducts(first: number): string {
   return `local n = ${first - 1}
 request = function()
   n = n + 1
-  return wrk.format("GET", string.format("/v1/products/00000000-0000-4000-8000-%012d", n))
+  return wrk.format("GET", string.format("/v1/products/${benchProductIdPrefix}%012d", n))
 end`;
 }
 
@@ -37,7 +44,7 @@ wrk.headers["Content-Type"] = "application/json"
 request = function()
   n = n + 1
   wrk.headers["Idempotency-Key"] = string.format("${prefix}-%010d", n)
-  local body = string.format('{"lines":[{"productId":"00000000-0000-4000-8000-%012d","quantity":1}]}', n % ${orderProducts})
+  local body = string.format('{"lines":[{"productId":"${benchProductIdPrefix}%012d","quantity":1}]}', n % ${orderProducts})
   return wrk.format(nil, "/v1/orders", nil, body)
 end`;
 }
