@@ -1,6 +1,6 @@
+import { addressVariable, generateSecret } from "../contracts/service-spec.js";
 import type { RegisteredService } from "../services/registry.js";
 import { faultEnv } from "../services/runtime/faults.js";
-import { addressVariable, generateSecret } from "../services/runtime/service-spec.js";
 import { localSecret } from "./secrets.js";
 
 export interface LocalContext {

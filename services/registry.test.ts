@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { loadServiceRegistry, resolveRegistry } from "./registry.js";
 import {
   addressVariable,
   defineService,
   generateSecret,
   type ServiceSpecInput,
-} from "./runtime/service-spec.js";
+} from "../contracts/service-spec.js";
+import { loadServiceRegistry, resolveRegistry } from "./registry.js";
 
 const base: ServiceSpecInput = {
   name: "alpha",

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { latencyBuckets, metricNames } from "../contracts/telemetry-schema.js";
 import { ensureDebianPackages } from "../local/apt.js";
-import { latencyBuckets, metricNames } from "../services/runtime/telemetry-schema.js";
 
 /** Installs Debian's `prometheus` package (which brings promtool) unless it is there. */
 export function ensurePromtool(): void {

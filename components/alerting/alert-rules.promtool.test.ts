@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { metricNames } from "../../contracts/telemetry-schema.js";
 import { loadServiceRegistry } from "../../services/registry.js";
-import { metricNames } from "../../services/runtime/telemetry-schema.js";
 import {
   checkRules,
   constantSeries,

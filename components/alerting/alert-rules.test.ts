@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { latencyObjective } from "../../contracts/telemetry-schema.js";
 import { repoRoot } from "../../local/paths.js";
 import { loadServiceRegistry } from "../../services/registry.js";
-import { latencyObjective } from "../../services/runtime/telemetry-schema.js";
 import { alertAnnotations, alertKinds, alertKindsFor, alertRules, runbookFile } from "./alert-rules.js";
 import { dashboardUid } from "./dashboard.js";
 

@@ -4,8 +4,9 @@
  * rule group and the Prometheus rules file that `promtool test rules` checks are both
  * generated from these objects, so the expressions tested are the expressions deployed.
  */
+
+import { latencyObjective, metricNames } from "../../contracts/telemetry-schema.js";
 import type { RegisteredService } from "../../services/registry.js";
-import { latencyObjective, metricNames } from "../../services/runtime/telemetry-schema.js";
 import { workloadNamespace } from "../../stacks/naming.js";
 import { matchers, p99LatencyQuery, successRateQuery } from "../microservice/analysis-queries.js";
 

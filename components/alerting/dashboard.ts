@@ -4,7 +4,7 @@
  * the breakdowns by zone and by version that show a bad zone or a bad canary. Every query
  * reads the metric names of the telemetry contract.
  */
-import { latencyObjective, metricNames } from "../../services/runtime/telemetry-schema.js";
+import { latencyObjective, metricNames } from "../../contracts/telemetry-schema.js";
 import { workloadNamespace } from "../../stacks/naming.js";
 import type { AlertKind } from "./alert-rules.js";
 

@@ -3,8 +3,9 @@
  * a hardened security context, graceful termination, zone spread and the environment it
  * reads its connections from. Pure, so it is tested without mocks.
  */
+
+import { addressVariable } from "../../contracts/service-spec.js";
 import type { RegisteredService } from "../../services/registry.js";
-import { addressVariable } from "../../services/runtime/service-spec.js";
 import { postgresNames } from "../postgres/postgres-plan.js";
 import { redisNames } from "../redis/redis-plan.js";
 import { configMapName } from "../search/search-plan.js";

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Producer } from "@platformatic/kafka";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { eventsTopic } from "../../contracts/service-spec.js";
 import { createTestDatabase, testKafkaBrokers } from "../../test/databases.js";
 import { NotificationsService } from "../gen/platform/notifications/v1/notifications_pb.js";
 import { type CloudEvent, newEvent } from "../runtime/events.js";
@@ -12,7 +13,6 @@ import { createProducer } from "../runtime/kafka.js";
 import { type Client, createClient, type RpcError, Status } from "../runtime/rpc/client.js";
 import { type RunningService, runService } from "../runtime/run-service.js";
 import { parseKeyEncryptionKey, seal } from "../runtime/sealing.js";
-import { eventsTopic } from "../runtime/service-spec.js";
 import { definition } from "./server.js";
 import { signatureHeader, verifyWebhookSignature } from "./signature.js";
 

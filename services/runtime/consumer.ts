@@ -7,11 +7,11 @@ import {
   type Producer,
   stringDeserializers,
 } from "@platformatic/kafka";
+import { metricNames } from "../../contracts/telemetry-schema.js";
 import { type CloudEvent, parseEvent } from "./events.js";
 import { type KafkaEnv, kafkaConnection } from "./kafka.js";
 import type { Logger } from "./logger.js";
 import type { Database, Queryable } from "./postgres.js";
-import { metricNames } from "./telemetry-schema.js";
 import { traced } from "./tracing.js";
 
 /** What a handler gets beside the event. */

@@ -1,11 +1,11 @@
 import { z } from "zod";
+import { deadLetterTopic, eventsTopic, type ServiceSpec } from "../../contracts/service-spec.js";
 import { EventConsumer, type EventHandler } from "./consumer.js";
 import { type CloudEvent, type EventInput, newEvent } from "./events.js";
 import { createProducer, kafkaEnv } from "./kafka.js";
 import type { Logger } from "./logger.js";
 import { appendEvent, OutboxRelay } from "./outbox.js";
 import type { Database, Queryable } from "./postgres.js";
-import { deadLetterTopic, eventsTopic, type ServiceSpec } from "./service-spec.js";
 
 /** Env of a service that publishes or consumes events. */
 export const eventsEnv = {

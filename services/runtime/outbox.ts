@@ -2,10 +2,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Producer } from "@platformatic/kafka";
 import type pg from "pg";
+import { metricNames } from "../../contracts/telemetry-schema.js";
 import { type CloudEvent, traceHeaders } from "./events.js";
 import type { Logger } from "./logger.js";
 import type { Database, Queryable } from "./postgres.js";
-import { metricNames } from "./telemetry-schema.js";
 import { WakeableSleep } from "./wakeable-sleep.js";
 
 const tracer = () => trace.getTracer("platform-runtime");

@@ -1,6 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { GenFile } from "@bufbuild/protobuf/codegenv2";
 import { z } from "zod";
+import type { ServiceSpec } from "../../contracts/service-spec.js";
 import { loadConfig, port, postgresUrl, redisUrl, runtimeEnv } from "./config.js";
 import type { EventHandler } from "./consumer.js";
 import { type EventOutbox, eventsEnv, needsEvents, wireEvents } from "./event-wiring.js";
@@ -10,7 +11,6 @@ import type { RequestMetrics } from "./metrics.js";
 import { connectPostgres, type Database, migrate, migrateRuntime } from "./postgres.js";
 import { connectRedis, type Redis } from "./redis.js";
 import { type Handlers, RpcServer } from "./rpc/server.js";
-import type { ServiceSpec } from "./service-spec.js";
 import { onShutdown } from "./shutdown.js";
 import { instrument } from "./telemetry.js";
 
