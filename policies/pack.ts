@@ -5,6 +5,7 @@
 import type { Policies } from "@pulumi/policy";
 import { loadServiceRegistry } from "../services/registry.js";
 import { publicServiceLatencyAlert } from "./rules/alerting.js";
+import { monthlyCost } from "./rules/cost.js";
 import { dataDurabilityPolicies } from "./rules/data-durability.js";
 import { dataStorePolicies } from "./rules/data-stores.js";
 import { edgePolicies } from "./rules/edge.js";
@@ -35,6 +36,7 @@ export function platformPolicies(facts: PlatformFacts): Policies {
     publicServiceLatencyAlert(facts.publicServices),
     ...secretPolicies,
     ...tagPolicies,
+    monthlyCost,
   ];
 }
 
