@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import type { DescService } from "@bufbuild/protobuf";
 import type { GenFile } from "@bufbuild/protobuf/codegenv2";
 import { z } from "zod";
@@ -9,7 +10,10 @@ import type { Logger } from "./logger.js";
 import type { RequestMetrics } from "./metrics.js";
 import { connectPostgres, type Database, migrate, migrateRuntime } from "./postgres.js";
 import { connectRedis, type Redis } from "./redis.js";
-import { type Handlers, RpcServer } from "./rpc/server.js";
+import { CallerCheck } from "./rpc/caller-check.js";
+import { callerEnv, calleeEnv } from "./rpc/caller-config.js";
+import { CallerIdentity } from "./rpc/caller-identity.js";
+import { type Handlers, RpcServer, reflectionAllowed } from "./rpc/server.js";
 import type { ServiceSpec } from "./service-spec.js";
 import { onShutdown } from "./shutdown.js";
 import { instrument } from "./telemetry.js";
@@ -27,6 +31,8 @@ export interface ServiceKit<C> {
   readonly redis: Redis;
   /** Present when the service publishes events: append them in the handler's transaction. */
   readonly outbox: EventOutbox;
+  /** Present when the service calls others (`calls`): the credentials its clients present. */
+  readonly caller: CallerIdentity;
 }
 
 export interface ServiceDefinition<S extends DescService, E extends z.ZodRawShape> {
@@ -72,6 +78,8 @@ export function serviceConfigSchema<E extends z.ZodRawShape>(
   });
   return runtimeEnv
     .extend({ PORT: port.default(spec.port) })
+    .extend(calleeEnv)
+    .extend(spec.calls.length > 0 ? callerEnv : {})
     .extend(stores.shape)
     .extend(needsEvents(spec) ? eventsEnv : {})
     .extend((definition.env ?? {}) as E);
@@ -79,7 +87,8 @@ export function serviceConfigSchema<E extends z.ZodRawShape>(
 
 /**
  * Runs a gRPC service: validated config, logs with trace ids, telemetry, its stores
- * (Postgres migrated, Redis connected), the RPC server with health and reflection, and a
+ * (Postgres migrated, Redis connected), the RPC server with health, the caller check and
+ * reflection (outside production), and a
  * graceful shutdown on SIGTERM that drains in-flight calls before closing pools.
  */
 export async function runService<S extends DescService, E extends z.ZodRawShape>(
@@ -106,6 +115,8 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
   const redis = config["REDIS_URL"] ? await connectRedis(String(config["REDIS_URL"]), logger) : undefined;
 
   const events = needsEvents(spec) ? wireEvents(spec, config as never, db, logger) : undefined;
+  const signingKey = config["CALL_SIGNING_KEY"] as { privateKey: KeyObject } | undefined;
+  const caller = signingKey ? new CallerIdentity(spec.name, signingKey.privateKey) : undefined;
 
   const kit = {
     config,
@@ -126,6 +137,10 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
         throw new Error(`${spec.name} writes events but does not declare events.publishes in service.ts`);
       return events.outbox;
     },
+    get caller(): CallerIdentity {
+      if (!caller) throw new Error(`${spec.name} calls another service but declares no calls in service.ts`);
+      return caller;
+    },
   };
   const { handlers, consume, close = [] } = await definition.start(kit);
   const server = new RpcServer(definition.rpc.service, handlers, {
@@ -133,6 +148,13 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
     logger,
     metrics,
     ...(faults.slowPath ? { slowPath: faults.slowPath } : {}),
+    callers: new CallerCheck({
+      service: spec.name,
+      keys: config["CALLER_KEYS"] as ReadonlyMap<string, KeyObject>,
+      principalCallers: config["PRINCIPAL_CALLERS"] as ReadonlySet<string>,
+      methodCallers: spec.methodCallers,
+    }),
+    reflection: reflectionAllowed(env),
   });
   const bound = await server.listen(config.HOST, config.PORT);
   logger.info({ host: config.HOST, port: bound, revision: config.SERVICE_REVISION }, `${spec.name} serving`);
