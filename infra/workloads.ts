@@ -6,6 +6,7 @@ import { ImageRegistry } from "../components/microservice/image-registry.js";
 import { Microservice } from "../components/microservice/microservice.js";
 import { NamespaceBaseline } from "../components/microservice/namespace-baseline.js";
 import { servedThroughIngress } from "../components/microservice/network-policy-rules.js";
+import { ServiceIdentities } from "../components/microservice/service-identities.js";
 import { planSubnets } from "../components/network/subnet-plan.js";
 import type { Search } from "../components/search/search.js";
 import type { RegisteredService } from "../services/registry.js";
@@ -40,8 +41,8 @@ export function publicHttpService(services: readonly RegisteredService[]): Regis
 }
 
 /**
- * Declares the cluster add-ons, the image repositories, the namespace's default-deny policy
- * and one Microservice per registered service.
+ * Declares the cluster add-ons, the image repositories, the namespace's default-deny policy,
+ * the services' call keys and one Microservice per registered service.
  */
 export function declareWorkloads(args: WorkloadsArgs) {
   const { spec, services, cluster, edge } = args;
@@ -77,6 +78,11 @@ export function declareWorkloads(args: WorkloadsArgs) {
     provider: cluster.provider,
     namespace: cluster.namespace,
   });
+  const identities = new ServiceIdentities(`${prefix}-identities`, {
+    services,
+    provider: cluster.provider,
+    namespace: cluster.namespace,
+  });
 
   // The same layout the Network component builds its subnets from, as plain CIDRs.
   const layout = planSubnets(spec.network.cidr, spec.network.zones);
@@ -102,8 +108,8 @@ export function declareWorkloads(args: WorkloadsArgs) {
         controllers: { rollouts: addons.releases.argoRollouts, keda: addons.releases.keda },
         ...(roleArn !== undefined ? { roleArn } : {}),
       },
-      { dependsOn: [baseline, ...stores] },
+      { dependsOn: [baseline, identities, ...stores] },
     );
   });
-  return { addons, registry, baseline, microservices };
+  return { addons, registry, baseline, identities, microservices };
 }

@@ -1,5 +1,8 @@
 import type { RegisteredService } from "../services/registry.js";
+import { privateKeyFromSeed, publicKeyFromSeed } from "../services/runtime/ed25519.js";
 import { faultEnv } from "../services/runtime/faults.js";
+import { callerVariables } from "../services/runtime/rpc/caller-config.js";
+import { CallerIdentity } from "../services/runtime/rpc/caller-identity.js";
 import { addressVariable, generateSecret } from "../services/runtime/service-spec.js";
 import { localSecret } from "./secrets.js";
 
@@ -72,6 +75,27 @@ function generatedSecrets(service: RegisteredService): Record<string, string> {
   );
 }
 
+/** A service's call signing key (an Ed25519 seed), made once per checkout like production's. */
+const callSigningKey = (service: string) =>
+  localSecret(`${service}/CALL_SIGNING_KEY`, () => generateSecret("key-256-base64"));
+
+/** Who may call a gRPC service (its callers' public keys) and, when it calls, its own key. */
+function callerSettings(service: RegisteredService, services: readonly RegisteredService[]) {
+  return {
+    ...(service.protocol === "grpc"
+      ? callerVariables(service, services, (caller) => publicKeyFromSeed(callSigningKey(caller)))
+      : {}),
+    ...(service.calls.length > 0 ? { CALL_SIGNING_KEY: callSigningKey(service.name) } : {}),
+  };
+}
+
+/**
+ * `service`'s identity as a caller in local mode, for local tools that call services
+ * directly (the demo data is seeded as the gateway, which alone may name an admin).
+ */
+export const localCaller = (service: string) =>
+  new CallerIdentity(service, privateKeyFromSeed(callSigningKey(service)));
+
 /** Settings particular to one service in local mode; production sets the same through its pod. */
 const extras: Record<string, (context: LocalContext) => Record<string, string>> = {
   identity: (context) => ({
@@ -109,6 +133,7 @@ export function localServiceEnv(service: RegisteredService, context: LocalContex
     ...(usesKafka ? { KAFKA_BROKERS: context.servers["PLATFORM_KAFKA_BROKERS"] } : {}),
     ...(service.consumedTopics.length > 0 ? { KAFKA_TOPICS: service.consumedTopics.join(",") } : {}),
     ...generatedSecrets(service),
+    ...callerSettings(service, context.services),
     ...telemetry(context.servers),
     ...faults(context),
     ...extras[service.name]?.(context),

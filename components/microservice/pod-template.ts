@@ -117,6 +117,27 @@ export function generatedSecretEnv(service: RegisteredService) {
   return service.secrets.map((s) => secretEnv(s.env, generatedSecretName(service.name), s.env));
 }
 
+/** The Secret with a calling service's call signing key (components/microservice/service-identities.ts). */
+export const callKeySecretName = (service: string) => `${service}-call-key`;
+/** The ConfigMap with who may call a gRPC service: its callers' public keys. */
+export const callersConfigMapName = (service: string) => `${service}-callers`;
+
+/**
+ * Service-to-service authentication (services/runtime/rpc/caller-config.ts): a caller's
+ * `CALL_SIGNING_KEY` from its Secret, a gRPC service's `CALLER_KEYS` and `PRINCIPAL_CALLERS`
+ * from its ConfigMap.
+ */
+export function callerIdentityEnv(service: RegisteredService) {
+  return [
+    ...(service.calls.length > 0
+      ? [secretEnv("CALL_SIGNING_KEY", callKeySecretName(service.name), "CALL_SIGNING_KEY")]
+      : []),
+    ...(service.protocol === "grpc"
+      ? ["CALLER_KEYS", "PRINCIPAL_CALLERS"].map((v) => configEnv(v, callersConfigMapName(service.name), v))
+      : []),
+  ];
+}
+
 /**
  * Where a caller dials `callee`: its main Service (every pod of a canary, the active
  * revision of a blue-green rollout) by its cluster DNS name, on the callee's port.
@@ -264,6 +285,7 @@ export function podSpec(service: RegisteredService, options: PodOptions) {
           ...runtimeEnv(service, options),
           ...storeEnv(service),
           ...generatedSecretEnv(service),
+          ...callerIdentityEnv(service),
           ...calleeEnv(service, options.services, options.namespace),
           ...ingressEnv(service),
         ],

@@ -13,7 +13,7 @@ import { localSecret } from "../../local/secrets.js";
 import { demoUser, seedDemoData } from "../../local/seed.js";
 import type { LocalServer } from "../../local/server.js";
 import { localServers, startServers } from "../../local/servers.js";
-import { localServiceEnv } from "../../local/service-env.js";
+import { localCaller, localServiceEnv } from "../../local/service-env.js";
 import { ensureTopics } from "../../local/topics.js";
 import { loadServiceRegistry, type RegisteredService } from "../../services/registry.js";
 import { bundleService } from "../build/bundle.js";
@@ -173,7 +173,10 @@ export async function startStack(
       );
     }
     const catalogAddress = `127.0.0.1:${ports.services["catalog"]}`;
-    await seedDemoData({ catalog: catalogAddress, identity: `127.0.0.1:${ports.services["identity"]}` });
+    await seedDemoData(
+      { catalog: catalogAddress, identity: `127.0.0.1:${ports.services["identity"]}` },
+      localCaller("gateway"),
+    );
     await step(`seeding ${readProducts + orderProducts} bench products`, () =>
       seedBenchProducts(databases["catalog"]!, readProducts),
     );

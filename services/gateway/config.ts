@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { count, loadConfig, port, redisUrl, runtimeEnv } from "../runtime/config.js";
+import { callerEnv } from "../runtime/rpc/caller-config.js";
 
 import { rateLimitEnv } from "./rate-limit.js";
 import spec from "./service.js";
@@ -35,6 +36,7 @@ export const gatewayEnv = runtimeEnv.extend({
   ),
   ...rateLimitEnv,
   ...upstreamEnv,
+  ...callerEnv,
 });
 
 export type GatewayConfig = z.output<typeof gatewayEnv>;
