@@ -10,8 +10,11 @@ import { generateSecret } from "../services/runtime/service-spec.js";
  * calls), and call credentials as any of them, e.g. the gateway with a user's principal.
  */
 export interface TestCallers {
-  /** `CALLER_KEYS`, `PRINCIPAL_CALLERS` and, for a service that calls, `CALL_SIGNING_KEY`. */
-  env(service: string): Record<string, string>;
+  /**
+   * `CALLER_KEYS`, `PRINCIPAL_CALLERS` and, for a service that calls, `CALL_SIGNING_KEY`;
+   * `extraCallers` are admitted besides the registry's (a stand-in for a future caller).
+   */
+  env(service: string, extraCallers?: readonly string[]): Record<string, string>;
   /** Credentials of `caller` towards `callee`, for `createClient`'s `caller`. */
   as(caller: string, callee: string): ReturnType<CallerIdentity["towards"]>;
 }
@@ -26,10 +29,11 @@ export async function testCallers(): Promise<TestCallers> {
     return found;
   };
   return {
-    env(name) {
+    env(name, extraCallers = []) {
       const s = service(name);
+      const callers = { ...s, callers: [...s.callers, ...extraCallers] };
       return {
-        ...callerVariables(s, registry, (caller) => publicKeyFromSeed(seed(caller))),
+        ...callerVariables(callers, registry, (caller) => publicKeyFromSeed(seed(caller))),
         ...(s.calls.length > 0 ? { CALL_SIGNING_KEY: seed(name) } : {}),
       };
     },

@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers, testRedis } from "../../test/databases.js";
 import { definition as catalogDefinition } from "../catalog/server.js";
 import { definition as identityDefinition } from "../identity/server.js";
@@ -46,16 +47,23 @@ async function startBackends() {
   ]);
   drops.push(identityDb.drop, catalogDb.drop);
   const common = { REDIS_URL: redis.url, KAFKA_BROKERS: testKafkaBrokers(), PORT: "0", LOG_LEVEL: "silent" };
+  const callers = await testCallers();
   const identity = await runService(identityDefinition, {
     ...common,
+    ...callers.env("identity"),
     POSTGRES_URL: identityDb.url,
     IDENTITY_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     IDENTITY_ADMIN_EMAIL: admin.email,
     IDENTITY_ADMIN_PASSWORD: admin.password,
   });
-  const catalog = await runService(catalogDefinition, { ...common, POSTGRES_URL: catalogDb.url });
+  const catalog = await runService(catalogDefinition, {
+    ...common,
+    ...callers.env("catalog"),
+    POSTGRES_URL: catalogDb.url,
+  });
   services.push(identity, catalog);
   base = {
+    ...callers.env("gateway"),
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: redis.prefix,
     PORT: "0",

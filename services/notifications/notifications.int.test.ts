@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Producer } from "@platformatic/kafka";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type TestCallers, testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers } from "../../test/databases.js";
 import { NotificationsService } from "../gen/platform/notifications/v1/notifications_pb.js";
 import { type CloudEvent, newEvent } from "../runtime/events.js";
@@ -98,8 +99,10 @@ let sql: pg.Pool;
 let producer: Producer<string, string, string, string>;
 const receiver = new Receiver((path) => (path.startsWith("/fail") ? 500 : 200));
 const cleanups: (() => Promise<unknown>)[] = [];
+let callers: TestCallers;
 
 beforeAll(async () => {
+  callers = await testCallers();
   await receiver.listen();
   const database = await createTestDatabase("notifications");
   const brokers = testKafkaBrokers();
@@ -109,8 +112,12 @@ beforeAll(async () => {
     POSTGRES_URL: database.url,
     KAFKA_CONSUMER_GROUP: `notifications-test-${randomUUID()}`,
     NOTIFICATIONS_ALLOW_PRIVATE_TARGETS: "true",
+    ...callers.env("notifications"),
   });
-  notifications = createClient(NotificationsService, `127.0.0.1:${running.port}`, { timeoutMs: 10_000 });
+  notifications = createClient(NotificationsService, `127.0.0.1:${running.port}`, {
+    timeoutMs: 10_000,
+    caller: callers.as("gateway", "notifications"),
+  });
   sql = new pg.Pool({ connectionString: database.url, max: 2 });
   producer = createProducer(
     { KAFKA_BROKERS: brokers, KAFKA_SASL_MECHANISM: "SCRAM-SHA-512" },
@@ -406,8 +413,12 @@ describe("with private targets refused (production)", () => {
       KAFKA_BROKERS: testKafkaBrokers(),
       POSTGRES_URL: database.url,
       KAFKA_CONSUMER_GROUP: `notifications-strict-test-${randomUUID()}`,
+      ...callers.env("notifications"),
     });
-    client = createClient(NotificationsService, `127.0.0.1:${strict.port}`, { timeoutMs: 10_000 });
+    client = createClient(NotificationsService, `127.0.0.1:${strict.port}`, {
+      timeoutMs: 10_000,
+      caller: callers.as("gateway", "notifications"),
+    });
     strictSql = new pg.Pool({ connectionString: database.url, max: 2 });
     cleanups.unshift(
       async () => client.close(),

@@ -44,7 +44,10 @@ export class CallerCheck {
     return this.policy.methodCallers;
   }
 
-  /** Admits a call to `rpc` or throws UNAUTHENTICATED / PERMISSION_DENIED; sets the request's principal. */
+  /**
+   * Admits a call to `rpc` or throws UNAUTHENTICATED / PERMISSION_DENIED. `request` is the
+   * message when its type has a `principal` field: that field is then checked or filled in.
+   */
   admit(rpc: string, authorization: unknown, request: { principal?: unknown } | undefined): CallClaims {
     const claims = this.#claims(authorization);
     const allowed = this.policy.methodCallers[rpc];
@@ -52,7 +55,7 @@ export class CallerCheck {
       throw permissionDenied(`${rpc} is for ${allowed.join(", ")} only, not ${claims.iss}`);
     if (claims.principal && !this.policy.principalCallers.has(claims.iss))
       throw permissionDenied(`${claims.iss} may not call on behalf of an end user`);
-    if (request && "principal" in request) this.#reconcile(request, claims.principal);
+    if (request) this.#reconcile(request, claims.principal);
     return claims;
   }
 

@@ -120,6 +120,7 @@ export class RpcServer<S extends DescService = DescService> {
   #unary(method: DescMethod, handler: Handlers<DescService>[string]): grpc.handleUnaryCall<unknown, unknown> {
     const route = method.name;
     const { logger, metrics, callers } = this.options;
+    const carriesPrincipal = method.input.fields.some((field) => field.localName === "principal");
     return (call, callback) => {
       const end = metrics.begin(route);
       const parent = propagation.extract(context.active(), call.metadata, metadataGetter);
@@ -133,7 +134,8 @@ export class RpcServer<S extends DescService = DescService> {
             `${this.service.typeName}/${method.name}`,
             { "rpc.system": "grpc", "rpc.service": this.service.typeName, "rpc.method": method.name },
             () => {
-              const { iss } = callers.admit(route, call.metadata.get("authorization")[0], call.request as never);
+              const authorization = call.metadata.get("authorization")[0];
+              const { iss } = callers.admit(route, authorization, carriesPrincipal ? (call.request as never) : undefined);
               const callContext: CallContext = {
                 signal: controller.signal,
                 remainingMs: () =>
