@@ -93,7 +93,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const databases = await step("provisioning a database and role per service", () =>
     provisionDatabases(
       servers["PLATFORM_POSTGRES_URL"]!,
-      services.filter((s) => s.stores.includes("postgres")).map((s) => s.name),
+      services.filter((s) => s.stores.includes("postgres")),
     ),
   );
   const bundles = await step(`bundling ${services.map((s) => s.name).join(", ")}`, () =>

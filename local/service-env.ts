@@ -4,12 +4,13 @@ import { faultEnv } from "../services/runtime/faults.js";
 import { callerVariables } from "../services/runtime/rpc/caller-config.js";
 import { CallerIdentity } from "../services/runtime/rpc/caller-identity.js";
 import { addressVariable, generateSecret } from "../services/runtime/service-spec.js";
+import type { DatabaseUrls } from "./databases.js";
 import { localSecret } from "./secrets.js";
 
 export interface LocalContext {
   readonly services: readonly RegisteredService[];
-  /** Each Postgres-using service's own database URL. */
-  readonly databases: Readonly<Record<string, string>>;
+  /** Each Postgres-using service's own database: as its login role, and as the owner. */
+  readonly databases: Readonly<Record<string, DatabaseUrls>>;
   /** Connection settings of the running servers (PLATFORM_REDIS_URL, ...). */
   readonly servers: Readonly<Record<string, string>>;
   readonly gatewayPort: number;
@@ -125,7 +126,12 @@ export function localServiceEnv(service: RegisteredService, context: LocalContex
     SHUTDOWN_DRAIN_SECONDS: "5",
     LOG_LEVEL: process.env["LOG_LEVEL"] ?? "info",
     ...addresses(context.services),
-    ...(service.stores.includes("postgres") ? { POSTGRES_URL: context.databases[service.name] } : {}),
+    ...(service.stores.includes("postgres")
+      ? {
+          POSTGRES_URL: context.databases[service.name]?.url,
+          POSTGRES_MIGRATION_URL: context.databases[service.name]?.migrationUrl,
+        }
+      : {}),
     ...(service.stores.includes("redis") && redis ? { REDIS_URL: redis } : {}),
     ...(service.stores.includes("opensearch")
       ? { OPENSEARCH_ENDPOINT: context.servers["PLATFORM_OPENSEARCH_URL"] }

@@ -78,7 +78,11 @@ const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fiel
 export function storeEnv(service: RegisteredService) {
   const env: object[] = [];
   if (service.stores.includes("postgres"))
-    env.push(secretEnv("POSTGRES_URL", postgresNames(service.name).secret, "url"));
+    // The login role only; the `migrate` init container applied the schema as the owner.
+    env.push(secretEnv("POSTGRES_URL", postgresNames(service.name).secret, "url"), {
+      name: "POSTGRES_MIGRATIONS",
+      value: "check",
+    });
   if (service.stores.includes("redis")) {
     const secret = redisNames(service.name).secret;
     env.push(secretEnv("REDIS_URL", secret, "url"), secretEnv("REDIS_KEY_PREFIX", secret, "keyPrefix"));
@@ -256,9 +260,34 @@ export function placement(service: string) {
   };
 }
 
+/**
+ * For a Postgres service, the init container that applies its migrations as the database's
+ * owner (`node main.mjs migrate`) before the service starts. The owner's credentials reach
+ * this container alone, so the serving one cannot change the schema nor disable audit's
+ * append-only triggers, whatever runs in it.
+ */
+export function migrationContainers(service: RegisteredService, options: Pick<PodOptions, "image">) {
+  if (!service.stores.includes("postgres")) return [];
+  return [
+    {
+      name: "migrate",
+      image: options.image,
+      imagePullPolicy: "IfNotPresent",
+      args: ["migrate"],
+      env: [secretEnv("POSTGRES_MIGRATION_URL", postgresNames(service.name).ownerSecret, "url")],
+      resources: {
+        requests: { cpu: service.resources.cpu, memory: service.resources.memory },
+        limits: { cpu: service.resources.cpuLimit, memory: service.resources.memoryLimit },
+      },
+      securityContext: containerSecurityContext,
+    },
+  ];
+}
+
 /** The pod template's `spec`. */
 export function podSpec(service: RegisteredService, options: PodOptions) {
   requirePinnedImage(options.image);
+  const migrations = migrationContainers(service, options);
   const portName = service.protocol === "grpc" ? "grpc" : "http";
   return {
     serviceAccountName: options.serviceAccountName,
@@ -275,6 +304,7 @@ export function podSpec(service: RegisteredService, options: PodOptions) {
     },
     terminationGracePeriodSeconds: terminationGracePeriod(options.preStopSeconds, options.drainSeconds),
     ...placement(service.name),
+    ...(migrations.length > 0 ? { initContainers: migrations } : {}),
     containers: [
       {
         name: service.name,

@@ -135,20 +135,23 @@ export async function startStack(
   try {
     const servers = await startServers(needed);
     if (servers["PLATFORM_KAFKA_BROKERS"]) await ensureTopics(servers["PLATFORM_KAFKA_BROKERS"], registry);
+    const ceiling = { name: "ceiling", databaseAccess: "read-write" } as const;
     const urls = await provisionDatabases(
       servers["PLATFORM_POSTGRES_URL"]!,
-      [...services.filter((s) => s.stores.includes("postgres")).map((s) => s.name), "ceiling"].map(
-        (name) => `bench_${name}`,
-      ),
+      [...services.filter((s) => s.stores.includes("postgres")), ceiling],
+      "bench_",
     );
-    const databases = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name.slice(6), url]));
+    // The ceiling is plain SQL that makes its own tables: it runs as its database's owner.
+    const databases = Object.fromEntries(
+      Object.entries(urls).map(([name, u]) => [name, name === ceiling.name ? u.migrationUrl : u.url]),
+    );
     const outDir = join(repoRoot, "dist", "bench");
     const bundles = await step(`bundling ${benchServices.join(", ")}`, () =>
       Promise.all(services.map((s) => bundleService(repoRoot, s.name, outDir))),
     );
     const context = {
       services: registry,
-      databases,
+      databases: urls,
       servers,
       gatewayPort: ports.gateway,
       adminEmail: "admin@platform.local",

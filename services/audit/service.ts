@@ -7,6 +7,8 @@ export default defineService({
   protocol: "grpc",
   public: true,
   stores: ["postgres"],
+  // Its login role may insert and read events, never change them (the owner runs migrations).
+  databaseAccess: "append-only",
   events: { consumes: "all" },
   rollout: { strategy: "canary", weights: [25, 50], pause: "2m" },
   resources: { cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },

@@ -2,13 +2,13 @@ import type { KeyObject } from "node:crypto";
 import type { DescService } from "@bufbuild/protobuf";
 import type { GenFile } from "@bufbuild/protobuf/codegenv2";
 import { z } from "zod";
-import { loadConfig, port, postgresUrl, redisUrl, runtimeEnv } from "./config.js";
+import { ConfigError, loadConfig, port, postgresUrl, redisUrl, runtimeEnv } from "./config.js";
 import type { EventHandler } from "./consumer.js";
 import { type EventOutbox, eventsEnv, needsEvents, wireEvents } from "./event-wiring.js";
 import { faultsFromEnv } from "./faults.js";
-import type { Logger } from "./logger.js";
+import { createLogger, type Logger } from "./logger.js";
 import type { RequestMetrics } from "./metrics.js";
-import { connectPostgres, type Database, migrate, migrateRuntime } from "./postgres.js";
+import { connectPostgres, type Database, migrateAll, pendingMigrations } from "./postgres.js";
 import { connectRedis, type Redis } from "./redis.js";
 import { CallerCheck } from "./rpc/caller-check.js";
 import { callerEnv, calleeEnv } from "./rpc/caller-config.js";
@@ -59,6 +59,45 @@ export interface RunningService {
 }
 
 /**
+ * The database: the service connects as its login role, which may read and write rows but
+ * not change the schema; migrations run as the database's owner, a separate role.
+ */
+const postgresEnv = {
+  POSTGRES_URL: postgresUrl.describe("the service's database, as its login role"),
+  POSTGRES_MIGRATION_URL: postgresUrl
+    .optional()
+    .describe("the database's owner, which applies migrations; unset: POSTGRES_URL's role applies them"),
+  POSTGRES_MIGRATIONS: z
+    .enum(["apply", "check"])
+    .default("apply")
+    .describe("apply pending migrations at start, or only check none is pending (a pod: its init container applied them)"),
+};
+
+/** Applies the migrations as the owner, or checks that the owner (the `migrate` command) has. */
+async function prepareSchema(
+  db: Database,
+  config: { POSTGRES_MIGRATION_URL?: string | undefined; POSTGRES_MIGRATIONS: "apply" | "check" },
+  migrations: string | undefined,
+  logger: Logger,
+): Promise<void> {
+  if (config.POSTGRES_MIGRATIONS === "check") {
+    const pending = await pendingMigrations(db, migrations);
+    if (pending.length > 0)
+      throw new ConfigError(
+        `the database schema is behind (${pending.join(", ")}): run the \`migrate\` command as the database owner first`,
+      );
+    return;
+  }
+  if (!config.POSTGRES_MIGRATION_URL) return migrateAll(db, migrations, logger);
+  const owner = connectPostgres(config.POSTGRES_MIGRATION_URL, { logger, max: 1 });
+  try {
+    await migrateAll(owner, migrations, logger);
+  } finally {
+    await owner.close();
+  }
+}
+
+/**
  * Every variable a gRPC service reads at start, composed from its registry entry and its
  * definition: the runtime's settings and port, its stores' URLs, Kafka's settings when it
  * publishes or consumes, and its own `env`. Pure: `runService` validates the environment
@@ -69,9 +108,7 @@ export function serviceConfigSchema<E extends z.ZodRawShape>(
 ) {
   const { spec } = definition;
   const stores = z.object({
-    ...(spec.stores.includes("postgres")
-      ? { POSTGRES_URL: postgresUrl.describe("the service's database") }
-      : {}),
+    ...(spec.stores.includes("postgres") ? postgresEnv : {}),
     ...(spec.stores.includes("redis")
       ? { REDIS_URL: redisUrl.describe("the shared Redis, keys under <service>:") }
       : {}),
@@ -110,8 +147,7 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
     logger.warn({ fault: faults.slowPath }, "fault switch on: calls are slowed down on purpose");
 
   const db = config["POSTGRES_URL"] ? connectPostgres(String(config["POSTGRES_URL"]), { logger }) : undefined;
-  if (db) await migrateRuntime(db, logger);
-  if (db && definition.migrations) await migrate(db, definition.migrations, logger);
+  if (db) await prepareSchema(db, config as never, definition.migrations, logger);
   const redis = config["REDIS_URL"] ? await connectRedis(String(config["REDIS_URL"]), logger) : undefined;
 
   const events = needsEvents(spec) ? wireEvents(spec, config as never, db, logger) : undefined;
@@ -178,4 +214,34 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
     logger,
   );
   return { port: bound, logger, stop };
+}
+
+/**
+ * `node main.mjs migrate`: applies the service's migrations as the database's owner
+ * (`POSTGRES_MIGRATION_URL`) and exits. A pod runs it as its init container, so the serving
+ * container never holds the owner's credentials.
+ */
+export async function migrateService(
+  definition: Pick<ServiceDefinition<DescService, z.ZodRawShape>, "spec" | "migrations">,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const config = loadConfig(
+    z.object({ POSTGRES_MIGRATION_URL: postgresUrl.describe("the database's owner"), LOG_LEVEL: runtimeEnv.shape.LOG_LEVEL }),
+    env,
+  );
+  const logger = createLogger(`${definition.spec.name}-migrate`, { level: config.LOG_LEVEL });
+  const owner = connectPostgres(config.POSTGRES_MIGRATION_URL, { logger, max: 1 });
+  try {
+    await migrateAll(owner, definition.migrations, logger);
+  } finally {
+    await owner.close();
+  }
+}
+
+/** A service's entry point: `migrate` applies its migrations and exits; anything else serves. */
+export function serviceMain<S extends DescService, E extends z.ZodRawShape>(
+  definition: ServiceDefinition<S, E>,
+  argv: readonly string[] = process.argv,
+): Promise<unknown> {
+  return argv[2] === "migrate" ? migrateService(definition) : runService(definition);
 }

@@ -46,6 +46,8 @@ const generatedSecret = z
   .strict();
 
 export const stores = ["postgres", "redis", "opensearch"] as const;
+export const databaseAccesses = ["read-write", "append-only"] as const;
+export type DatabaseAccess = (typeof databaseAccesses)[number];
 export type Store = (typeof stores)[number];
 
 const canary = z
@@ -93,6 +95,12 @@ export const serviceSpecSchema = z
      */
     authenticatesUsers: z.boolean().default(false),
     stores: z.array(z.enum(stores)).default([]),
+    /**
+     * What its login role may do to the rows of its database (components/postgres
+     * `loginRolePrivileges`): "read-write", or "append-only" (read and insert: audit).
+     * Schema changes are the owner role's alone, in migrations.
+     */
+    databaseAccess: z.enum(databaseAccesses).default("read-write"),
     /**
      * Secrets generated for it once and never rotated by a deployment (a key-encryption
      * key); each reaches the pod as its variable, from the Secret `<name>-generated`.
