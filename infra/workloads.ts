@@ -8,7 +8,6 @@ import { NamespaceBaseline } from "../components/microservice/namespace-baseline
 import { servedThroughIngress } from "../components/microservice/network-policy-rules.js";
 import { ServiceIdentities } from "../components/microservice/service-identities.js";
 import { planSubnets } from "../components/network/subnet-plan.js";
-import type { Search } from "../components/search/search.js";
 import type { RegisteredService } from "../services/registry.js";
 import { clusterName, commonTags, namePrefix } from "../stacks/naming.js";
 import type { PlatformSpec } from "../stacks/schema.js";
@@ -19,14 +18,15 @@ export interface WorkloadsArgs {
   readonly services: readonly RegisteredService[];
   readonly cluster: Cluster;
   readonly edge: Edge;
-  /** OpenSearch: the IRSA role of the service that uses it. */
-  readonly search: Search;
+  /** The IRSA role of each service that calls AWS APIs (OpenSearch, its write-once bucket), by name. */
+  readonly roles: Readonly<Record<string, pulumi.Input<string>>>;
   /** The data store components, whose Secrets and ConfigMaps services read at start. */
   readonly stores: {
     readonly postgres: pulumi.Resource;
     readonly redis: pulumi.Resource;
     readonly search: pulumi.Resource;
     readonly kafka: pulumi.Resource;
+    readonly writeOnce: pulumi.Resource;
   };
 }
 
@@ -93,8 +93,9 @@ export function declareWorkloads(args: WorkloadsArgs) {
       ...(service.stores.includes("redis") ? [args.stores.redis] : []),
       ...(service.stores.includes("opensearch") ? [args.stores.search] : []),
       ...(service.topic !== undefined || service.consumedTopics.length > 0 ? [args.stores.kafka] : []),
+      ...(service.stores.includes("write-once") ? [args.stores.writeOnce] : []),
     ];
-    const roleArn = args.search.serviceRoleArns[service.name];
+    const roleArn = args.roles[service.name];
     return new Microservice(
       `${prefix}-${service.name}`,
       {

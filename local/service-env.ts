@@ -1,3 +1,4 @@
+import { pathToFileURL } from "node:url";
 import type { RegisteredService } from "../services/registry.js";
 import { privateKeyFromSeed, publicKeyFromSeed } from "../services/runtime/ed25519.js";
 import { faultEnv } from "../services/runtime/faults.js";
@@ -5,6 +6,7 @@ import { callerVariables } from "../services/runtime/rpc/caller-config.js";
 import { CallerIdentity } from "../services/runtime/rpc/caller-identity.js";
 import { addressVariable, generateSecret } from "../services/runtime/service-spec.js";
 import type { DatabaseUrls } from "./databases.js";
+import { dataDir } from "./paths.js";
 import { localSecret } from "./secrets.js";
 
 export interface LocalContext {
@@ -109,6 +111,7 @@ const extras: Record<string, (context: LocalContext) => Record<string, string>> 
     // Local receivers listen on loopback over http; production refuses both.
     NOTIFICATIONS_ALLOW_PRIVATE_TARGETS: "true",
   }),
+
 };
 
 /** The whole environment of one service process in local mode. */
@@ -133,6 +136,10 @@ export function localServiceEnv(service: RegisteredService, context: LocalContex
         }
       : {}),
     ...(service.stores.includes("redis") && redis ? { REDIS_URL: redis } : {}),
+    // Production's write-once store is an S3 bucket with Object Lock; locally, read-only files.
+    ...(service.stores.includes("write-once")
+      ? { WRITE_ONCE_URL: pathToFileURL(dataDir(service.name, "write-once")).href }
+      : {}),
     ...(service.stores.includes("opensearch")
       ? { OPENSEARCH_ENDPOINT: context.servers["PLATFORM_OPENSEARCH_URL"] }
       : {}),

@@ -8,6 +8,7 @@ import { addressVariable } from "../../services/runtime/service-spec.js";
 import { postgresNames } from "../postgres/postgres-plan.js";
 import { redisNames } from "../redis/redis-plan.js";
 import { configMapName } from "../search/search-plan.js";
+import { writeOnceConfigMapName } from "../write-once/write-once-plan.js";
 import { invalid } from "../shared/validation.js";
 import { nameLabel, servedThroughIngress } from "./network-policy-rules.js";
 import { workloadServiceNames } from "./rollout-steps.js";
@@ -102,6 +103,10 @@ export function storeEnv(service: RegisteredService) {
         name: "KAFKA_TOPICS",
         value: service.consumedTopics.join(","),
       });
+  }
+  if (service.stores.includes("write-once")) {
+    const configMap = writeOnceConfigMapName(service.name);
+    env.push(configEnv("WRITE_ONCE_URL", configMap, "url"), configEnv("AWS_REGION", configMap, "region"));
   }
   if (service.stores.includes("opensearch")) {
     const configMap = configMapName(service.name);

@@ -45,7 +45,8 @@ const generatedSecret = z
   })
   .strict();
 
-export const stores = ["postgres", "redis", "opensearch"] as const;
+/** "write-once": object storage where nothing written is ever changed or deleted (S3 Object Lock). */
+export const stores = ["postgres", "redis", "opensearch", "write-once"] as const;
 export const databaseAccesses = ["read-write", "append-only"] as const;
 export type DatabaseAccess = (typeof databaseAccesses)[number];
 export type Store = (typeof stores)[number];
