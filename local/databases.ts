@@ -1,5 +1,9 @@
 import pg from "pg";
-import { loginRolePrivileges, type PostgresNames, postgresNames } from "../components/postgres/postgres-plan.js";
+import {
+  loginRolePrivileges,
+  type PostgresNames,
+  postgresNames,
+} from "../components/postgres/postgres-plan.js";
 import type { RegisteredService } from "../services/registry.js";
 import type { DatabaseAccess } from "../services/runtime/service-spec.js";
 import { localSecret } from "./secrets.js";
@@ -46,7 +50,9 @@ export async function provisionDatabase(
     await ensureRole(admin, role, passwords.role);
     const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
     await admin.query(
-      exists.rowCount ? `ALTER DATABASE ${database} OWNER TO ${owner}` : `CREATE DATABASE ${database} OWNER ${owner}`,
+      exists.rowCount
+        ? `ALTER DATABASE ${database} OWNER TO ${owner}`
+        : `CREATE DATABASE ${database} OWNER ${owner}`,
     );
     await admin.query(`REVOKE CONNECT ON DATABASE ${database} FROM PUBLIC`);
     await admin.query(`GRANT CONNECT ON DATABASE ${database} TO ${role}`);

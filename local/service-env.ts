@@ -111,7 +111,6 @@ const extras: Record<string, (context: LocalContext) => Record<string, string>> 
     // Local receivers listen on loopback over http; production refuses both.
     NOTIFICATIONS_ALLOW_PRIVATE_TARGETS: "true",
   }),
-
 };
 
 /** The whole environment of one service process in local mode. */

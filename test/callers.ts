@@ -22,7 +22,8 @@ export interface TestCallers {
 export async function testCallers(): Promise<TestCallers> {
   const registry = await loadServiceRegistry();
   const seeds = new Map(registry.map((s) => [s.name, generateSecret("key-256-base64")]));
-  const seed = (name: string) => seeds.get(name) ?? (seeds.set(name, generateSecret("key-256-base64")).get(name) as string);
+  const seed = (name: string) =>
+    seeds.get(name) ?? (seeds.set(name, generateSecret("key-256-base64")).get(name) as string);
   const service = (name: string): RegisteredService => {
     const found = registry.find((s) => s.name === name);
     if (!found) throw new Error(`no service ${name} in the registry`);

@@ -84,7 +84,8 @@ export function egressRules(service: RegisteredService, ctx: PolicyContext) {
     rules.push({ to: [pods(callee)], ports: [tcp(target.port)] });
   }
   for (const store of service.stores)
-    if (store !== "write-once") rules.push({ to: ipBlocks(ctx.isolatedCidrs), ports: [tcp(storePorts[store])] });
+    if (store !== "write-once")
+      rules.push({ to: ipBlocks(ctx.isolatedCidrs), ports: [tcp(storePorts[store])] });
   if (service.topic !== undefined || service.consumedTopics.length > 0)
     rules.push({ to: ipBlocks(ctx.kafkaCidrs), ports: [tcp(scramPort)] });
   rules.push({ to: [namespace(ctx.observabilityNamespace)], ports: [tcp(ctx.otlpPort)] });

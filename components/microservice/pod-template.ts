@@ -8,8 +8,8 @@ import { addressVariable } from "../../services/runtime/service-spec.js";
 import { postgresNames } from "../postgres/postgres-plan.js";
 import { redisNames } from "../redis/redis-plan.js";
 import { configMapName } from "../search/search-plan.js";
-import { writeOnceConfigMapName } from "../write-once/write-once-plan.js";
 import { invalid } from "../shared/validation.js";
+import { writeOnceConfigMapName } from "../write-once/write-once-plan.js";
 import { nameLabel, servedThroughIngress } from "./network-policy-rules.js";
 import { workloadServiceNames } from "./rollout-steps.js";
 

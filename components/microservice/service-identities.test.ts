@@ -23,18 +23,27 @@ const built = new ServiceIdentities(
   },
 );
 const byName = (type: string) => recorded(type, built);
-const metadataName = (r: { inputs: Record<string, unknown> }) => (r.inputs["metadata"] as { name: string }).name;
+const metadataName = (r: { inputs: Record<string, unknown> }) =>
+  (r.inputs["metadata"] as { name: string }).name;
 
 describe("ServiceIdentities", () => {
   it("generates one signing seed per calling service, protected like the other generated secrets", async () => {
     const seeds = await byName("random:index/randomBytes:RandomBytes");
-    expect(seeds.map((s) => s.name).sort()).toEqual(["si-gateway-call-key", "si-orders-call-key", "si-search-call-key"]);
+    expect(seeds.map((s) => s.name).sort()).toEqual([
+      "si-gateway-call-key",
+      "si-orders-call-key",
+      "si-search-call-key",
+    ]);
     expect(options.get("si-gateway-call-key")).toMatchObject({ protect: true });
   });
 
   it("delivers each seed only in its caller's Secret, secret in the plan", async () => {
     const secrets = await byName("kubernetes:core/v1:Secret");
-    expect(secrets.map(metadataName).sort()).toEqual(["gateway-call-key", "orders-call-key", "search-call-key"]);
+    expect(secrets.map(metadataName).sort()).toEqual([
+      "gateway-call-key",
+      "orders-call-key",
+      "search-call-key",
+    ]);
     for (const secret of secrets) expect(secret.inputs["stringData"]).toBe("[secret]");
   });
 
@@ -52,7 +61,9 @@ describe("ServiceIdentities", () => {
   });
 
   it("derives each public key from its caller's seed", async () => {
-    const [secret] = (await byName("kubernetes:core/v1:Secret")).filter((s) => metadataName(s) === "orders-call-key");
+    const [secret] = (await byName("kubernetes:core/v1:Secret")).filter(
+      (s) => metadataName(s) === "orders-call-key",
+    );
     expect(secret!.dependencies["stringData"]).toHaveLength(1);
     expect(await outputValue(built.publicKeys["orders"]!)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(publicKeyFromSeed(Buffer.alloc(32, 7).toString("base64"))).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -67,13 +78,20 @@ describe("ServiceIdentities", () => {
     ]);
     expect(callerIdentityEnv(of("audit")).map((e) => e.name)).toEqual(["CALLER_KEYS", "PRINCIPAL_CALLERS"]);
     expect(callerIdentityEnv(of("gateway"))).toEqual([
-      { name: "CALL_SIGNING_KEY", valueFrom: { secretKeyRef: { name: "gateway-call-key", key: "CALL_SIGNING_KEY" } } },
+      {
+        name: "CALL_SIGNING_KEY",
+        valueFrom: { secretKeyRef: { name: "gateway-call-key", key: "CALL_SIGNING_KEY" } },
+      },
     ]);
   });
 
   it("refuses a registry in which nobody calls anybody", () => {
     expect(() =>
-      validateServiceIdentitiesArgs({ services: services.map((s) => ({ ...s, calls: [] })), provider, namespace: "p" }),
+      validateServiceIdentitiesArgs({
+        services: services.map((s) => ({ ...s, calls: [] })),
+        provider,
+        namespace: "p",
+      }),
     ).toThrow(/no service calls another/);
   });
 });

@@ -5,7 +5,7 @@ import { latencyObjective } from "../../services/runtime/telemetry-schema.js";
 import { createServiceAccountRole, type IrsaIssuer } from "../cluster/irsa.js";
 import { createEncryptionKey } from "../shared/kms.js";
 import { createPrivateBucket } from "../shared/private-bucket.js";
-import { type Tags, tagged } from "../shared/tags.js";
+import type { Tags } from "../shared/tags.js";
 import { invalid, requireThreeZones, requireWholeNumber } from "../shared/validation.js";
 import {
   charts,

@@ -15,7 +15,6 @@ export function bucketName(prefix: string, backend: StorageBackend, accountId: s
   return name;
 }
 
-
 /**
  * What a backend's service account may do: list its own bucket, read, write and delete its
  * objects, and use its bucket's key for SSE-KMS (data keys and decryption), nothing else.

@@ -196,7 +196,9 @@ describe("Postgres", () => {
         labels: Record<string, string>;
       };
       expect(metadata.namespace).toBe("platform");
-      expect(metadata.name).toMatch(new RegExp(`^${metadata.labels["app.kubernetes.io/name"]}-postgres(-owner)?$`));
+      expect(metadata.name).toMatch(
+        new RegExp(`^${metadata.labels["app.kubernetes.io/name"]}-postgres(-owner)?$`),
+      );
       expect(s.inputs["stringData"]).toBe("[secret]");
     }
     expect(pg.secretNames).toEqual(Object.fromEntries(declaring.map((s) => [s, `${s}-postgres`])));

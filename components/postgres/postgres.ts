@@ -351,8 +351,18 @@ export class Postgres extends pulumi.ComponentResource {
         );
         return { resource, role, password: secretPassword, secretName };
       };
-      const owner = loginRole(`${name}-${service.name}-owner`, names.owner, names.ownerSecret, settings.connectionLimitPerOwner);
-      const login = loginRole(`${name}-${service.name}`, names.role, names.secret, settings.connectionLimitPerService);
+      const owner = loginRole(
+        `${name}-${service.name}-owner`,
+        names.owner,
+        names.ownerSecret,
+        settings.connectionLimitPerOwner,
+      );
+      const login = loginRole(
+        `${name}-${service.name}`,
+        names.role,
+        names.secret,
+        settings.connectionLimitPerService,
+      );
       // The owner owns the database and everything in it, and runs the migrations; the
       // service serves as its login role, which may only do to rows what its access allows.
       const database = new postgresql.Database(

@@ -36,17 +36,35 @@ export interface PrivateBucketArgs {
  * public access blocked, SSE-KMS with its own key, versioning, and a policy refusing plain
  * HTTP. The children share `name`, so each is found by the bucket's logical name.
  */
-export function createPrivateBucket(name: string, args: PrivateBucketArgs, parent: pulumi.Resource): aws.s3.Bucket {
+export function createPrivateBucket(
+  name: string,
+  args: PrivateBucketArgs,
+  parent: pulumi.Resource,
+): aws.s3.Bucket {
   const bucket = new aws.s3.Bucket(
     name,
-    { bucket: args.bucket, ...(args.objectLock ? { objectLockEnabled: true } : {}), tags: tagged(args.tags, name) },
+    {
+      bucket: args.bucket,
+      ...(args.objectLock ? { objectLockEnabled: true } : {}),
+      tags: tagged(args.tags, name),
+    },
     { parent },
   );
   const id = bucket.id;
-  new aws.s3.BucketOwnershipControls(name, { bucket: id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent });
+  new aws.s3.BucketOwnershipControls(
+    name,
+    { bucket: id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    { parent },
+  );
   new aws.s3.BucketPublicAccessBlock(
     name,
-    { bucket: id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    {
+      bucket: id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
     { parent },
   );
   new aws.s3.BucketServerSideEncryptionConfiguration(
@@ -54,12 +72,19 @@ export function createPrivateBucket(name: string, args: PrivateBucketArgs, paren
     {
       bucket: id,
       rules: [
-        { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true },
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+          bucketKeyEnabled: true,
+        },
       ],
     },
     { parent },
   );
-  new aws.s3.BucketVersioning(name, { bucket: id, versioningConfiguration: { status: "Enabled" } }, { parent });
+  new aws.s3.BucketVersioning(
+    name,
+    { bucket: id, versioningConfiguration: { status: "Enabled" } },
+    { parent },
+  );
   new aws.s3.BucketPolicy(name, { bucket: id, policy: bucket.bucket.apply(tlsOnlyBucketPolicy) }, { parent });
   return bucket;
 }

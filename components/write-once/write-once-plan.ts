@@ -41,7 +41,12 @@ export function writeOncePolicy(bucket: string, kmsKeyArn: string): string {
         Action: ["s3:PutObject", "s3:GetObject"],
         Resource: `${bucketArn(bucket)}/*`,
       },
-      { Sid: "UseOwnKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: kmsKeyArn },
+      {
+        Sid: "UseOwnKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: kmsKeyArn,
+      },
     ],
   });
 }

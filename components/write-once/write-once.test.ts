@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { awsAccountId } from "../../scripts/plan/cloud-facts.js";
 import { loadServiceRegistry } from "../../services/registry.js";
 import { outputValue, recorded } from "../../test/pulumi.js";
-import { WriteOnceStorage, type WriteOnceStorageArgs, validateWriteOnceStorageArgs } from "./write-once.js";
+import { validateWriteOnceStorageArgs, WriteOnceStorage, type WriteOnceStorageArgs } from "./write-once.js";
 
 const services = await loadServiceRegistry();
 const k8sProvider = new k8s.Provider("wo-k8s", {
@@ -14,7 +14,10 @@ const args: WriteOnceStorageArgs = {
   services,
   prefix: "platform-prod",
   region: "eu-west-1",
-  irsa: { oidcProvider: { arn: `arn:aws:iam::${awsAccountId}:oidc-provider/${issuer}` }, oidcIssuerUrl: issuer },
+  irsa: {
+    oidcProvider: { arn: `arn:aws:iam::${awsAccountId}:oidc-provider/${issuer}` },
+    oidcIssuerUrl: issuer,
+  },
   namespace: "platform",
   k8sProvider,
   tags: { owner: "platform-team", "cost-center": "cc-4200" },
@@ -54,9 +57,13 @@ describe("WriteOnceStorage", () => {
       versioningConfiguration: { status: "Enabled" },
     });
     const policy = JSON.parse((await one("aws:s3/bucketPolicy:BucketPolicy")).inputs["policy"] as string);
-    expect(policy.Statement[0]).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
-    const sse = (await one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"))
-      .inputs as { rules: { applyServerSideEncryptionByDefault: { sseAlgorithm: string } }[] };
+    expect(policy.Statement[0]).toMatchObject({
+      Effect: "Deny",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+    const sse = (
+      await one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    ).inputs as { rules: { applyServerSideEncryptionByDefault: { sseAlgorithm: string } }[] };
     expect(sse.rules[0]!.applyServerSideEncryptionByDefault.sseAlgorithm).toBe("aws:kms");
     await one("aws:kms/key:Key");
   });
@@ -66,7 +73,13 @@ describe("WriteOnceStorage", () => {
     expect(role.inputs["assumeRolePolicy"]).toContain("system:serviceaccount:platform:audit");
     const policy = JSON.parse((await one("aws:iam/rolePolicy:RolePolicy")).inputs["policy"] as string);
     const actions = policy.Statement.flatMap((s: { Action: string[] }) => s.Action);
-    expect(actions.sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+    expect(actions.sort()).toEqual([
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]);
     expect(await outputValue(storage.serviceRoleArns["audit"]!)).toMatch(/^arn:aws:iam::/);
   });
 
@@ -81,6 +94,8 @@ describe("WriteOnceStorage", () => {
   it("refuses a registry without a write-once service, and a retention of no days", () => {
     const none = services.map((s) => ({ ...s, stores: s.stores.filter((x) => x !== "write-once") }));
     expect(() => validateWriteOnceStorageArgs({ ...args, services: none })).toThrow(/write-once/);
-    expect(() => validateWriteOnceStorageArgs({ ...args, retentionDays: 0 })).toThrow(/whole number of days from 1 to 36500, got 0/);
+    expect(() => validateWriteOnceStorageArgs({ ...args, retentionDays: 0 })).toThrow(
+      /whole number of days from 1 to 36500, got 0/,
+    );
   });
 });

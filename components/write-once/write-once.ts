@@ -36,7 +36,11 @@ export interface WriteOnceStorageArgs {
 export function validateWriteOnceStorageArgs(args: WriteOnceStorageArgs): void {
   if (!args.services.some((s) => s.stores.includes("write-once")))
     invalid("services", 'no service declares the store "write-once"');
-  requireWholeNumber(args.retentionDays ?? defaultRetentionDays, "retentionDays", { min: 1, max: 36_500, unit: "days" });
+  requireWholeNumber(args.retentionDays ?? defaultRetentionDays, "retentionDays", {
+    min: 1,
+    max: 36_500,
+    unit: "days",
+  });
 }
 
 /**

@@ -11,11 +11,11 @@ import { type TestCallers, testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers } from "../../test/databases.js";
 import { AuditService } from "../gen/platform/audit/v1/audit_pb.js";
 import { loadServiceRegistry } from "../registry.js";
+import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../runtime/ed25519.js";
 import type { CloudEvent } from "../runtime/events.js";
 import { connectPostgres, type Database } from "../runtime/postgres.js";
 import { type Client, createClient, Status } from "../runtime/rpc/client.js";
 import { type RunningService, runService } from "../runtime/run-service.js";
-import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../runtime/ed25519.js";
 import { eventsTopic, generateSecret } from "../runtime/service-spec.js";
 import { chainHash, genesisHash } from "./chain.js";
 import { headSignedBy, type PublishedHead } from "./head.js";
@@ -593,9 +593,10 @@ describe("chain verification", () => {
         { timeout: 10_000, interval: 100 },
       );
       expect(headSignedBy(head, publicKeyObject(publicKeyFromSeed(headSeed))!)).toBe(true);
-      const [row] = await serviceDb.query<{ hash: string }>("SELECT hash FROM audit_events WHERE sequence = $1", [
-        head.sequence,
-      ]);
+      const [row] = await serviceDb.query<{ hash: string }>(
+        "SELECT hash FROM audit_events WHERE sequence = $1",
+        [head.sequence],
+      );
       expect(row?.hash).toBe(head.hash);
       const [file] = readdirSync(directory);
       expect(statSync(join(directory, file!)).mode & 0o222).toBe(0);
@@ -670,12 +671,10 @@ describe("chain verification", () => {
       for (const row of rows) {
         const data = row === rows[0] ? { forged: true } : row.data;
         const hash = chainHash(previousHash, { ...row, data });
-        await tx.query("UPDATE audit_events SET data = $2, previous_hash = $3, hash = $4 WHERE sequence = $1", [
-          row.sequence,
-          JSON.stringify(data),
-          previousHash,
-          hash,
-        ]);
+        await tx.query(
+          "UPDATE audit_events SET data = $2, previous_hash = $3, hash = $4 WHERE sequence = $1",
+          [row.sequence, JSON.stringify(data), previousHash, hash],
+        );
         previousHash = hash;
       }
       await tx.query("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete");

@@ -46,7 +46,9 @@ export class FileHeadStore implements HeadStore {
       throw err;
     }
     const newest = names.sort().at(-1);
-    return newest ? (JSON.parse(readFileSync(join(this.directory, newest), "utf8")) as PublishedHead) : undefined;
+    return newest
+      ? (JSON.parse(readFileSync(join(this.directory, newest), "utf8")) as PublishedHead)
+      : undefined;
   }
 }
 
@@ -89,7 +91,11 @@ export class S3HeadStore implements HeadStore {
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }),
       );
       for (const object of page.Contents ?? [])
-        if (object.Key && namePattern.test(object.Key.slice(this.prefix.length)) && (!newest || object.Key > newest))
+        if (
+          object.Key &&
+          namePattern.test(object.Key.slice(this.prefix.length)) &&
+          (!newest || object.Key > newest)
+        )
           newest = object.Key;
       token = page.NextContinuationToken;
     } while (token);
@@ -110,5 +116,9 @@ export function openHeadStore(url: string, region: string | undefined): HeadStor
   if (url.startsWith("file://")) return new FileHeadStore(fileURLToPath(url));
   const { hostname: bucket, pathname } = new URL(url);
   const prefix = pathname.replace(/^\/+/, "");
-  return new S3HeadStore(new S3Client(region ? { region } : {}), bucket, prefix && !prefix.endsWith("/") ? `${prefix}/` : prefix);
+  return new S3HeadStore(
+    new S3Client(region ? { region } : {}),
+    bucket,
+    prefix && !prefix.endsWith("/") ? `${prefix}/` : prefix,
+  );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../runtime/ed25519.js";
 import { generateSecret } from "../runtime/service-spec.js";
-import { headSignedBy, signHead, signedText } from "./head.js";
+import { headSignedBy, signedText, signHead } from "./head.js";
 
 const seed = generateSecret("key-256-base64");
 const key = { privateKey: privateKeyFromSeed(seed), publicKey: publicKeyFromSeed(seed) };
@@ -11,7 +11,9 @@ const at = new Date("2026-01-01T00:00:00Z");
 describe("a published head", () => {
   it("is signed over a versioned text any tool can rebuild", () => {
     const signed = signHead(head, key, at);
-    expect(signedText(signed)).toBe(`platform.audit.head.v1\n42\n${"a".repeat(64)}\n2026-01-01T00:00:00.000Z`);
+    expect(signedText(signed)).toBe(
+      `platform.audit.head.v1\n42\n${"a".repeat(64)}\n2026-01-01T00:00:00.000Z`,
+    );
     expect(signed.publicKey).toBe(key.publicKey);
     expect(headSignedBy(signed, publicKeyObject(key.publicKey)!)).toBe(true);
   });

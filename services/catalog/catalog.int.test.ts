@@ -54,7 +54,10 @@ beforeAll(async () => {
 
 /** A client of the running catalog with `caller`'s credentials. */
 const clientAs = (caller: string, port = running.port) =>
-  createClient(CatalogService, `127.0.0.1:${port}`, { timeoutMs: 5_000, caller: callers.as(caller, "catalog") });
+  createClient(CatalogService, `127.0.0.1:${port}`, {
+    timeoutMs: 5_000,
+    caller: callers.as(caller, "catalog"),
+  });
 
 afterAll(async () => {
   catalog?.close();
@@ -198,9 +201,9 @@ describe("stock reservations", () => {
     expect((await stock.releaseStock({ idempotencyKey: randomUUID(), orderId })).released).toBe(true);
     expect((await stock.releaseStock({ idempotencyKey: randomUUID(), orderId })).released).toBe(true);
     expect((await catalog.getProduct({ id: p.id })).product?.stock).toBe(4);
-    expect(
-      (await stock.releaseStock({ idempotencyKey: randomUUID(), orderId: randomUUID() })).released,
-    ).toBe(false);
+    expect((await stock.releaseStock({ idempotencyKey: randomUUID(), orderId: randomUUID() })).released).toBe(
+      false,
+    );
   });
 });
 
@@ -217,7 +220,9 @@ describe("who may call catalog (each attack worked before calls carried tokens)"
     await expect(anonymous.getProduct({ id: randomUUID() })).rejects.toMatchObject({
       code: Status.UNAUTHENTICATED,
     });
-    await expect(intruder.createProduct(newProduct())).rejects.toMatchObject({ code: Status.UNAUTHENTICATED });
+    await expect(intruder.createProduct(newProduct())).rejects.toMatchObject({
+      code: Status.UNAUTHENTICATED,
+    });
     anonymous.close();
     intruder.close();
   });

@@ -309,7 +309,11 @@ describe("API keys", () => {
         timeoutMs: 10_000,
         ...(caller ? { caller: callers.as(caller, "identity") } : {}),
       });
-    const refusals = { orders: Status.PERMISSION_DENIED, intruder: Status.UNAUTHENTICATED, "": Status.UNAUTHENTICATED };
+    const refusals = {
+      orders: Status.PERMISSION_DENIED,
+      intruder: Status.UNAUTHENTICATED,
+      "": Status.UNAUTHENTICATED,
+    };
     for (const [caller, code] of Object.entries(refusals)) {
       const client = as(caller || undefined);
       expect((await failure(client.getSigningKey({ keyId }))).code).toBe(code);

@@ -97,7 +97,10 @@ function migrator(client: pg.PoolClient, directory: string, schemaTable: string)
  * The runtime's own tables (outbox, processed events) come from `runtime-sql/`, which the
  * bundler copies next to each bundle: the same relative path in both places.
  */
-const runtimeMigrations = { directory: join(import.meta.dirname, "runtime-sql"), table: "runtime_schema_migrations" };
+const runtimeMigrations = {
+  directory: join(import.meta.dirname, "runtime-sql"),
+  table: "runtime_schema_migrations",
+};
 
 /** Applies the runtime's tables alone (tests of the event machinery). */
 export const migrateRuntime = (db: Database, logger: Logger) =>
@@ -118,13 +121,19 @@ export async function migrateAll(owner: Database, serviceMigrations: string | un
  * The migrations not applied yet, read-only: a service whose login role may not change the
  * schema checks this at start and refuses to serve an old schema.
  */
-export async function pendingMigrations(db: Database, serviceMigrations: string | undefined): Promise<string[]> {
+export async function pendingMigrations(
+  db: Database,
+  serviceMigrations: string | undefined,
+): Promise<string[]> {
   const client = await db.pool.connect();
   try {
     const pending: string[] = [];
     for (const set of migrationSets(serviceMigrations)) {
       const postgrator = migrator(client, set.directory, set.table);
-      const [current, latest] = await Promise.all([postgrator.getDatabaseVersion(), postgrator.getMaxVersion()]);
+      const [current, latest] = await Promise.all([
+        postgrator.getDatabaseVersion(),
+        postgrator.getMaxVersion(),
+      ]);
       if (current < latest) pending.push(`${set.table} at ${current} of ${latest}`);
     }
     return pending;

@@ -11,7 +11,7 @@ import type { RequestMetrics } from "./metrics.js";
 import { connectPostgres, type Database, migrateAll, pendingMigrations } from "./postgres.js";
 import { connectRedis, type Redis } from "./redis.js";
 import { CallerCheck } from "./rpc/caller-check.js";
-import { callerEnv, calleeEnv } from "./rpc/caller-config.js";
+import { calleeEnv, callerEnv } from "./rpc/caller-config.js";
 import { CallerIdentity } from "./rpc/caller-identity.js";
 import { type Handlers, RpcServer, reflectionAllowed } from "./rpc/server.js";
 import type { ServiceSpec } from "./service-spec.js";
@@ -70,7 +70,9 @@ const postgresEnv = {
   POSTGRES_MIGRATIONS: z
     .enum(["apply", "check"])
     .default("apply")
-    .describe("apply pending migrations at start, or only check none is pending (a pod: its init container applied them)"),
+    .describe(
+      "apply pending migrations at start, or only check none is pending (a pod: its init container applied them)",
+    ),
 };
 
 /** Applies the migrations as the owner, or checks that the owner (the `migrate` command) has. */
@@ -226,7 +228,10 @@ export async function migrateService(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
   const config = loadConfig(
-    z.object({ POSTGRES_MIGRATION_URL: postgresUrl.describe("the database's owner"), LOG_LEVEL: runtimeEnv.shape.LOG_LEVEL }),
+    z.object({
+      POSTGRES_MIGRATION_URL: postgresUrl.describe("the database's owner"),
+      LOG_LEVEL: runtimeEnv.shape.LOG_LEVEL,
+    }),
     env,
   );
   const logger = createLogger(`${definition.spec.name}-migrate`, { level: config.LOG_LEVEL });

@@ -12,7 +12,9 @@ const now = () => clock;
 const check = new CallerCheck(
   {
     service: "catalog",
-    keys: new Map(Object.entries(seeds).map(([name, seed]) => [name, publicKeyObject(publicKeyFromSeed(seed))!])),
+    keys: new Map(
+      Object.entries(seeds).map(([name, seed]) => [name, publicKeyObject(publicKeyFromSeed(seed))!]),
+    ),
     principalCallers: new Set(["gateway"]),
     methodCallers: { ReserveStock: ["orders"] },
   },
@@ -52,7 +54,9 @@ describe("the caller check", () => {
     const [header, payload, signature] = as("gateway").authorization({}).slice(7).split(".");
     const claims = JSON.parse(Buffer.from(payload!, "base64url").toString());
     const tampered = Buffer.from(JSON.stringify({ ...claims, principal: admin })).toString("base64url");
-    expect(refusal(() => check.admit("GetProduct", `Bearer ${header}.${tampered}.${signature}`, {}))).toMatchObject({
+    expect(
+      refusal(() => check.admit("GetProduct", `Bearer ${header}.${tampered}.${signature}`, {})),
+    ).toMatchObject({
       code: 16,
     });
     const elsewhere = new CallerIdentity("gateway", privateKeyFromSeed(seeds.gateway), now).towards("orders");
@@ -68,7 +72,10 @@ describe("the caller check", () => {
     clock = start + (callTokenLifetimeSeconds + 31) * 1000;
     expect(refusal(() => check.admit("GetProduct", token, {}))).toMatchObject({ code: 16 });
     const iat = Math.floor(clock / 1000);
-    const eternal = mintCallToken({ iss: "gateway", aud: "catalog", iat, exp: iat + 86_400 }, privateKeyFromSeed(seeds.gateway));
+    const eternal = mintCallToken(
+      { iss: "gateway", aud: "catalog", iat, exp: iat + 86_400 },
+      privateKeyFromSeed(seeds.gateway),
+    );
     expect(refusal(() => check.admit("GetProduct", `Bearer ${eternal}`, {}))).toMatchObject({ code: 16 });
   });
 
@@ -90,7 +97,9 @@ describe("the caller check", () => {
   it("refuses a request whose principal is not the one its token vouches for", () => {
     const shopper = { userId: "u-2", roles: ["user"], method: "jwt" };
     const token = as("gateway").authorization({ principal: shopper });
-    expect(refusal(() => check.admit("CreateProduct", token, { principal: admin }))).toMatchObject({ code: 7 });
+    expect(refusal(() => check.admit("CreateProduct", token, { principal: admin }))).toMatchObject({
+      code: 7,
+    });
     const serviceOnly = as("orders").authorization({});
     expect(refusal(() => check.admit("CreateProduct", serviceOnly, { principal: admin }))).toMatchObject({
       code: 7,

@@ -2,7 +2,13 @@ import type { KeyObject } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { PrincipalSchema } from "../../gen/platform/common/v1/common_pb.js";
 import { permissionDenied, unauthenticated } from "../errors.js";
-import { type CallClaims, type CallPrincipal, CallTokenError, clockSkewSeconds, verifyCallToken } from "./call-token.js";
+import {
+  type CallClaims,
+  type CallPrincipal,
+  CallTokenError,
+  clockSkewSeconds,
+  verifyCallToken,
+} from "./call-token.js";
 
 /** Who a service accepts calls from; configured from the registry (caller-config.ts). */
 export interface CallerPolicy {
@@ -85,6 +91,8 @@ export class CallerCheck {
         throw permissionDenied("the request's principal is not the one its caller's token vouches for");
       return;
     }
-    request.principal = vouched ? create(PrincipalSchema, { ...vouched, roles: [...vouched.roles] }) : undefined;
+    request.principal = vouched
+      ? create(PrincipalSchema, { ...vouched, roles: [...vouched.roles] })
+      : undefined;
   }
 }

@@ -23,7 +23,10 @@ const callerKeys = z
       const [name = "", x = ""] = entry.trim().split(":");
       const key = publicKeyObject(x);
       if (!serviceName.test(name) || !key) {
-        ctx.addIssue({ code: "custom", message: `"${entry}" is not <service>:<Ed25519 public key, base64url>` });
+        ctx.addIssue({
+          code: "custom",
+          message: `"${entry}" is not <service>:<Ed25519 public key, base64url>`,
+        });
         return z.NEVER;
       }
       keys.set(name, key);

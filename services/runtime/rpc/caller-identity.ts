@@ -42,9 +42,8 @@ export class CallerIdentity {
 
   /** Credentials for calls to `callee`; a request's `principal` field is vouched for in its token. */
   towards(callee: string): CallCredentials {
-    let tokens = this.#tokens.get(callee);
-    if (!tokens) this.#tokens.set(callee, (tokens = new Map()));
-    const cache = tokens;
+    const cache = this.#tokens.get(callee) ?? new Map<string, Minted>();
+    this.#tokens.set(callee, cache);
     return {
       authorization: (request) => {
         const principal = principalOf(request);
@@ -66,7 +65,13 @@ export class CallerIdentity {
   #mint(callee: string, principal: CallPrincipal | undefined, now: number): Minted {
     const iat = Math.floor(now / 1000);
     const token = mintCallToken(
-      { iss: this.name, aud: callee, iat, exp: iat + callTokenLifetimeSeconds, ...(principal ? { principal } : {}) },
+      {
+        iss: this.name,
+        aud: callee,
+        iat,
+        exp: iat + callTokenLifetimeSeconds,
+        ...(principal ? { principal } : {}),
+      },
       this.key,
     );
     return { value: `Bearer ${token}`, renewAt: (iat + reuseForSeconds) * 1000 };

@@ -135,7 +135,11 @@ export class RpcServer<S extends DescService = DescService> {
             { "rpc.system": "grpc", "rpc.service": this.service.typeName, "rpc.method": method.name },
             () => {
               const authorization = call.metadata.get("authorization")[0];
-              const { iss } = callers.admit(route, authorization, carriesPrincipal ? (call.request as never) : undefined);
+              const { iss } = callers.admit(
+                route,
+                authorization,
+                carriesPrincipal ? (call.request as never) : undefined,
+              );
               const callContext: CallContext = {
                 signal: controller.signal,
                 remainingMs: () =>
