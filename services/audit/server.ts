@@ -26,14 +26,11 @@ export const definition: ServiceDefinition<typeof AuditService, typeof env> = {
   async start({ db, config, logger }) {
     return {
       handlers: auditHandlers(db, { verifyBatchSize: config.AUDIT_VERIFY_BATCH_SIZE }),
-      async consume(event, { tx }) {
+      async consume(events, { tx }) {
         if (!tx) throw new Error("the audit appends in the consumer's transaction, which needs its database");
-        const sequence = await appendToChain(tx, event);
-        if (sequence === undefined)
-          logger.warn(
-            { eventId: event.id, type: event.type },
-            "event already in the audit trail; not appended again",
-          );
+        const { alreadyStored } = await appendToChain(tx, events);
+        if (alreadyStored.length > 0)
+          logger.warn({ eventIds: alreadyStored }, "events already in the audit trail; not appended again");
       },
     };
   },

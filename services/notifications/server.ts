@@ -69,8 +69,8 @@ export const definition: ServiceDefinition<typeof NotificationsService, typeof e
     const relayedServices = spec.events.consumes === "all" ? [] : spec.events.consumes;
     return {
       handlers: notificationsHandlers({ db, kek, outbox, targets, relayedServices }),
-      consume: async (event, { tx }) => {
-        await enqueueDeliveries(tx ?? db, event);
+      consume: async (events, { tx }) => {
+        for (const event of events) await enqueueDeliveries(tx ?? db, event);
       },
       close: [() => worker.stop()],
     };

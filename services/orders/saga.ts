@@ -6,14 +6,15 @@ import { traceHeaders } from "../runtime/events.js";
 import type { Logger } from "../runtime/logger.js";
 import type { Database, Queryable } from "../runtime/postgres.js";
 import { type Order, type OrderLine, orderData, priceLines, sameLines } from "./order.js";
-import { assertMove, enteredBy, type OrderState } from "./states.js";
+import { assertMove, enteredBy, type OrderState, predecessorsOf } from "./states.js";
 import type { CatalogStock } from "./stock.js";
 import {
   findOrder,
   insertPendingOrder,
+  moveOrder,
   noteFailure,
+  type OrderChanges,
   type StoredOrder,
-  saveOrder,
   startCompensation,
 } from "./store.js";
 
@@ -110,21 +111,24 @@ export class OrderSaga {
   }
 
   /**
-   * One transition in one transaction with its event: the row is locked, the table consulted
-   * (an order already in `to` is returned unchanged, so racing saga steps settle once).
+   * One transition in one transaction with its event. The move is one conditional update;
+   * only when it does not apply is the order read to say why: an order already in `to` (or
+   * one whose compensation has started, for a confirmation) is returned unchanged, so racing
+   * saga steps settle once; any other state is a move the table refuses.
    */
-  async #move(id: string, to: OrderState, actor: string, changes: Partial<Order> = {}): Promise<Order> {
+  async #move(id: string, to: OrderState, actor: string, changes: OrderChanges = {}): Promise<Order> {
     const { db, outbox } = this.deps;
     return db.transaction(async (tx) => {
-      const current = await findOrder(tx, id, true);
+      const moved = await moveOrder(tx, id, to, predecessorsOf(to), changes);
+      if (moved) {
+        await appendOrderEvent(outbox, tx, moved, actor);
+        return moved;
+      }
+      const current = await findOrder(tx, id);
       if (!current) throw notFound(`order ${id}`);
-      if (current.state === to) return current;
-      // Once compensation has started, a late "reserved" must not confirm: the stock is being released.
-      if (to === "confirmed" && current.sagaStep === "release") return current;
-      assertMove(current.state, to);
-      const saved = await saveOrder(tx, { ...current, ...changes, state: to });
-      await appendOrderEvent(outbox, tx, saved, actor);
-      return saved;
+      if (current.state !== to && !(to === "confirmed" && current.sagaStep === "release"))
+        assertMove(current.state, to);
+      return current;
     });
   }
 
@@ -138,7 +142,7 @@ export class OrderSaga {
   }
 
   /** A saga outcome; if another attempt settled the order first, that outcome stands. */
-  async #settle(id: string, to: OrderState, changes: Partial<Order>): Promise<Order> {
+  async #settle(id: string, to: OrderState, changes: OrderChanges): Promise<Order> {
     try {
       return await this.#move(id, to, sagaActor, changes);
     } catch (err) {

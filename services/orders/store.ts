@@ -107,21 +107,37 @@ export async function findOrder(q: Queryable, id: string, lock = false): Promise
   return row && fromRow(row);
 }
 
-/** Writes an order's new state (its lines, total and reason with it) and stamps updated_at. */
-export async function saveOrder(tx: Queryable, order: Order): Promise<StoredOrder> {
+/** What a transition may change beside the state. */
+export type OrderChanges = Partial<Pick<Order, "lines" | "total" | "reason">>;
+
+/**
+ * Moves an order to `to`, with `changes`, in one statement: only from one of `from`, and
+ * never to confirmed once compensation has started (a late "reserved" must not confirm an
+ * order whose stock is being released). Undefined when the order did not move.
+ */
+export async function moveOrder(
+  tx: Queryable,
+  id: string,
+  to: OrderState,
+  from: readonly OrderState[],
+  changes: OrderChanges,
+): Promise<StoredOrder | undefined> {
   const [row] = await tx.query<OrderRow>(
-    `UPDATE orders SET state = $2, lines = $3, total_minor = $4, currency = $5, reason = $6, updated_at = now()
-     WHERE id = $1 RETURNING *`,
+    `UPDATE orders SET state = $2, lines = coalesce($4::jsonb, lines), total_minor = coalesce($5, total_minor),
+       currency = coalesce($6, currency), reason = coalesce($7, reason), updated_at = now()
+     WHERE id = $1 AND state = ANY($3::text[]) AND NOT ($2 = 'confirmed' AND saga_step = 'release')
+     RETURNING *`,
     [
-      order.id,
-      order.state,
-      JSON.stringify(toStored(order.lines)),
-      order.total?.amountMinor.toString() ?? null,
-      order.total?.currency ?? null,
-      order.reason,
+      id,
+      to,
+      from,
+      changes.lines ? JSON.stringify(toStored(changes.lines)) : null,
+      changes.total?.amountMinor.toString() ?? null,
+      changes.total?.currency ?? null,
+      changes.reason ?? null,
     ],
   );
-  return fromRow(row!);
+  return row && fromRow(row);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { GenFile } from "@bufbuild/protobuf/codegenv2";
 import { z } from "zod";
 import type { ServiceSpec } from "../../contracts/service-spec.js";
 import { loadConfig, port, postgresUrl, redisUrl, runtimeEnv } from "./config.js";
-import type { EventHandler } from "./consumer.js";
+import type { EventBatchHandler } from "./consumer.js";
 import { type EventOutbox, eventsEnv, needsEvents, wireEvents } from "./event-wiring.js";
 import { faultsFromEnv } from "./faults.js";
 import type { Logger } from "./logger.js";
@@ -39,8 +39,8 @@ export interface ServiceDefinition<S extends DescService, E extends z.ZodRawShap
   /** Builds the handlers; may start background work, returned as closers run on shutdown. */
   start(kit: ServiceKit<z.output<z.ZodObject<E>>>): Promise<{
     handlers: Handlers<S>;
-    /** Handles each consumed event (consumers only); runs after the server is up. */
-    consume?: EventHandler;
+    /** Handles consumed events, a batch of one partition at a time (consumers only); runs after the server is up. */
+    consume?: EventBatchHandler;
     close?: (() => Promise<unknown>)[];
   }>;
 }
