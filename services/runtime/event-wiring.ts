@@ -5,7 +5,7 @@ import { type EventBatchHandler, EventConsumer } from "./consumer.js";
 import { type CloudEvent, type EventInput, newEvent } from "./events.js";
 import { createProducer, kafkaEnv } from "./kafka.js";
 import type { Logger } from "./logger.js";
-import { appendEvent, OutboxRelay } from "./outbox.js";
+import { appendEvent, OutboxRelay, outboxValues } from "./outbox.js";
 import type { Database, Queryable } from "./postgres.js";
 
 /** Env of a service that publishes or consumes events. */
@@ -43,6 +43,13 @@ type EventsConfig = z.output<z.ZodObject<typeof eventsEnv>>;
 /** How handlers record state changes: in their transaction, published after commit. */
 export interface EventOutbox {
   append<D>(tx: Queryable, input: EventInput<D>): Promise<CloudEvent<D>>;
+  /**
+   * The event and its outbox row's values (in the order of `outboxColumns`), for a handler
+   * that writes a change and its event in one statement: `WITH changed AS (...) INSERT INTO
+   * outbox (<outboxColumns>) SELECT <values> FROM changed`. One statement is one round
+   * trip and commits both or neither, without a transaction around it.
+   */
+  prepare<D>(input: EventInput<D>): { readonly event: CloudEvent<D>; readonly values: readonly unknown[] };
 }
 
 export interface EventWiring {
@@ -92,6 +99,10 @@ export function wireEvents(
             const event = newEvent(spec.name, input);
             await appendEvent(tx, topic, event);
             return event;
+          },
+          prepare(input) {
+            const event = newEvent(spec.name, input);
+            return { event, values: outboxValues(topic, event) };
           },
         }
       : undefined,

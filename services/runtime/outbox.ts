@@ -17,14 +17,27 @@ const tracer = () => trace.getTracer("platform-runtime");
  * only if the transaction commits, so it costs no round trip of its own.
  */
 export async function appendEvent(tx: Queryable, topic: string, event: CloudEvent): Promise<void> {
-  await tx.query("INSERT INTO outbox (event_id, topic, key, headers, event) VALUES ($1, $2, $3, $4, $5)", [
-    event.id,
-    topic,
-    event.entityid,
-    JSON.stringify(traceHeaders()),
-    JSON.stringify(event),
-  ]);
+  await tx.query(
+    `INSERT INTO outbox (${outboxColumns}) VALUES ($1, $2, $3, $4, $5)`,
+    outboxValues(topic, event),
+  );
 }
+
+/** The columns of an outbox row that a writer fills, in the order of `outboxValues`. */
+export const outboxColumns = "event_id, topic, key, headers, event";
+
+/** Typed placeholders for `outboxValues` from `$first` on, for `INSERT ... SELECT`. */
+export const outboxParams = (first: number): string =>
+  ["uuid", "text", "text", "jsonb", "jsonb"].map((type, i) => `$${first + i}::${type}`).join(", ");
+
+/** An event's outbox row; the key is the aggregate id, the headers the current trace. */
+export const outboxValues = (topic: string, event: CloudEvent): unknown[] => [
+  event.id,
+  topic,
+  event.entityid,
+  JSON.stringify(traceHeaders()),
+  JSON.stringify(event),
+];
 
 interface OutboxRow {
   id: string;
