@@ -58,9 +58,9 @@ export function clientIp(req: IncomingMessage, trustedProxyHops: number): string
 /**
  * The request path, in order: match (404, 405), media type and size (415, 413), body,
  * credentials (401; 429 from an address over its failure budget), role (403), rate limit
- * (429), JSON and schema (400), the upstream call,
- * each failure a problem document. Every request runs in a server span continuing the
- * client's traceparent, is measured under its OpenAPI path template, and is logged once.
+ * (429), JSON and schema (400), the upstream call, each failure a problem document. Every
+ * request runs in a server span continuing the client's traceparent, is measured under its
+ * OpenAPI path template, and is logged once.
  */
 export function createPipeline(parts: PipelineParts) {
   const { router, routes, operations, validators, builtIns, upstreams, logger, metrics } = parts;

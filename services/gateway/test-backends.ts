@@ -68,6 +68,8 @@ export async function startBackends(
     RATE_LIMIT_AUTH: "1000/60s",
     RATE_LIMIT_READ: "10000/60s",
     RATE_LIMIT_WRITE: "10000/60s",
+    // Tests send bad credentials on purpose; the budget's own tests lower it again.
+    RATE_LIMIT_AUTH_FAILURES: "10000/60s",
     SHUTDOWN_DRAIN_SECONDS: "1",
   };
   const started: RunningGateway[] = [];
