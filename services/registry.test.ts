@@ -104,6 +104,24 @@ describe("the service registry", () => {
     );
   });
 
+  it("gives every service SLOs of 99.9% available and 99% under 200 ms over 30 days, which it may override", () => {
+    expect(svc({}).slo).toEqual({
+      availability: 0.999,
+      latency: { target: 0.99, thresholdSeconds: 0.2 },
+      windowDays: 30,
+    });
+    expect(svc({ slo: { latency: { thresholdSeconds: 0.5 } } }).slo.latency).toEqual({
+      target: 0.99,
+      thresholdSeconds: 0.5,
+    });
+  });
+
+  it("refuses an objective its burn-rate alerts could not guard, or a threshold the histogram cannot count", () => {
+    expect(() => svc({ slo: { availability: 0.9, latency: { thresholdSeconds: 0.22 } } })).toThrow(
+      /slo.availability: a share of requests such as 0.999 \(99.9%\), from 0.95 to below 1\n {2}- slo.latency.thresholdSeconds: a bucket bound of the request histogram/,
+    );
+  });
+
   it("refuses canary weights that do not increase", () => {
     expect(() => svc({ rollout: { strategy: "canary", weights: [50, 10], pause: "1m" } })).toThrow(
       /weights must increase/,

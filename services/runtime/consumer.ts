@@ -230,12 +230,12 @@ export class EventConsumer {
     this.#commitTimer ??= setTimeout(() => void this.#commit(), this.options.commitIntervalMs ?? 100);
   }
 
-  #commit(): Promise<void[]> {
+  async #commit(): Promise<void> {
     clearTimeout(this.#commitTimer);
     this.#commitTimer = undefined;
     const messages = [...this.#uncommitted.values()];
     this.#uncommitted.clear();
-    return Promise.all(
+    await Promise.all(
       messages.map(
         (message) =>
           new Promise<void>((resolve) =>
