@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { addressVariable } from "../contracts/service-spec.js";
 import { type LocalContext, localServiceEnv } from "../local/service-env.js";
 import { PlanIndex } from "../scripts/plan/plan-index.js";
 import type { PlannedResource } from "../scripts/plan/plan-types.js";
 import { planStack } from "../scripts/plan/run.js";
 import { loadServiceRegistry, type RegisteredService } from "../services/registry.js";
 import { parseKeyEncryptionKey } from "../services/runtime/sealing.js";
-import { addressVariable } from "../services/runtime/service-spec.js";
 import {
   type ConfigSchema,
   configProblems,

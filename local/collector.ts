@@ -13,7 +13,7 @@ import {
   localHost,
   renderCollectorConfig,
 } from "../components/observability/collector-config.js";
-import { latencyObjective } from "../services/runtime/telemetry-schema.js";
+import { latencyObjective } from "../contracts/telemetry-schema.js";
 import { collectorBinaryPath, ensureCollector, otelcolVersion } from "./collector-build.js";
 import { httpOk } from "./health.js";
 import { dataDir } from "./paths.js";

@@ -4,8 +4,8 @@ import {
   type PostgresNames,
   postgresNames,
 } from "../components/postgres/postgres-plan.js";
+import type { DatabaseAccess } from "../contracts/service-spec.js";
 import type { RegisteredService } from "../services/registry.js";
-import type { DatabaseAccess } from "../services/runtime/service-spec.js";
 import { localSecret } from "./secrets.js";
 
 /** A service's two connections: as its login role, and as the owner that runs migrations. */

@@ -1,10 +1,10 @@
 import { pathToFileURL } from "node:url";
+import { callerVariables } from "../contracts/caller-keys.js";
+import { privateKeyFromSeed, publicKeyFromSeed } from "../contracts/ed25519.js";
+import { addressVariable, generateSecret } from "../contracts/service-spec.js";
 import type { RegisteredService } from "../services/registry.js";
-import { privateKeyFromSeed, publicKeyFromSeed } from "../services/runtime/ed25519.js";
 import { faultEnv } from "../services/runtime/faults.js";
-import { callerVariables } from "../services/runtime/rpc/caller-config.js";
 import { CallerIdentity } from "../services/runtime/rpc/caller-identity.js";
-import { addressVariable, generateSecret } from "../services/runtime/service-spec.js";
 import type { DatabaseUrls } from "./databases.js";
 import { dataDir } from "./paths.js";
 import { localSecret } from "./secrets.js";

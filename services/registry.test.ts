@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { loadServiceRegistry, resolveRegistry } from "./registry.js";
 import {
   addressVariable,
   defineService,
   generateSecret,
   type ServiceSpecInput,
-} from "./runtime/service-spec.js";
+} from "../contracts/service-spec.js";
+import { loadServiceRegistry, resolveRegistry } from "./registry.js";
 
 const base: ServiceSpecInput = {
   name: "alpha",
@@ -116,6 +116,24 @@ describe("the service registry", () => {
   it("refuses a declaration with scaling beyond 20 pods, naming the field", () => {
     expect(() => svc({ scaling: { max: 40 } })).toThrow(
       /service "alpha" is declared wrongly:\n {2}- scaling.max/,
+    );
+  });
+
+  it("gives every service SLOs of 99.9% available and 99% under 200 ms over 30 days, which it may override", () => {
+    expect(svc({}).slo).toEqual({
+      availability: 0.999,
+      latency: { target: 0.99, thresholdSeconds: 0.2 },
+      windowDays: 30,
+    });
+    expect(svc({ slo: { latency: { thresholdSeconds: 0.5 } } }).slo.latency).toEqual({
+      target: 0.99,
+      thresholdSeconds: 0.5,
+    });
+  });
+
+  it("refuses an objective its burn-rate alerts could not guard, or a threshold the histogram cannot count", () => {
+    expect(() => svc({ slo: { availability: 0.9, latency: { thresholdSeconds: 0.22 } } })).toThrow(
+      /slo.availability: a share of requests such as 0.999 \(99.9%\), from 0.95 to below 1\n {2}- slo.latency.thresholdSeconds: a bucket bound of the request histogram/,
     );
   });
 

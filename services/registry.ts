@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { deadLetterTopic, eventsTopic, type ServiceSpec } from "./runtime/service-spec.js";
+import { deadLetterTopic, eventsTopic, type ServiceSpec } from "../contracts/service-spec.js";
 
 /** A service with everything derived from the whole registry resolved. */
 export interface RegisteredService extends ServiceSpec {

@@ -1,8 +1,8 @@
+import { callerVariables } from "../contracts/caller-keys.js";
+import { privateKeyFromSeed, publicKeyFromSeed } from "../contracts/ed25519.js";
+import { generateSecret } from "../contracts/service-spec.js";
 import { loadServiceRegistry, type RegisteredService } from "../services/registry.js";
-import { privateKeyFromSeed, publicKeyFromSeed } from "../services/runtime/ed25519.js";
-import { callerVariables } from "../services/runtime/rpc/caller-config.js";
 import { CallerIdentity } from "../services/runtime/rpc/caller-identity.js";
-import { generateSecret } from "../services/runtime/service-spec.js";
 
 /**
  * The registry's services as callers in a test: a fresh signing seed for each, the

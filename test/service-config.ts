@@ -11,6 +11,7 @@ import { scramPort } from "../components/kafka/kafka.js";
 import { consumerGroup } from "../components/kafka/topology.js";
 import { connectionUrl, postgresNames, postgresPort } from "../components/postgres/postgres-plan.js";
 import { redisNames, redisPort, redisUrl } from "../components/redis/redis-plan.js";
+import { generateSecret } from "../contracts/service-spec.js";
 import { secretMask } from "../scripts/plan/plan-types.js";
 import { gatewayEnv } from "../services/gateway/config.js";
 import { bootstrapAdmin } from "../services/identity/server.js";
@@ -19,7 +20,6 @@ import type { RegisteredService } from "../services/registry.js";
 import { ConfigError, loadConfig } from "../services/runtime/config.js";
 import { faultsFromEnv } from "../services/runtime/faults.js";
 import { type ServiceDefinition, serviceConfigSchema } from "../services/runtime/run-service.js";
-import { generateSecret } from "../services/runtime/service-spec.js";
 import { reindexEnv } from "../services/search/reindexing.js";
 
 const repoRoot = join(import.meta.dirname, "..");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { metricNames } from "../../services/runtime/telemetry-schema.js";
+import { metricNames } from "../../contracts/telemetry-schema.js";
 import { alertKinds } from "./alert-rules.js";
 import { apiLatencyDashboard, dashboardUid, panelOf, panels } from "./dashboard.js";
 

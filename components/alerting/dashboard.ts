@@ -4,7 +4,7 @@
  * the breakdowns by zone and by version that show a bad zone or a bad canary. Every query
  * reads the metric names of the telemetry contract.
  */
-import { latencyObjective, metricNames } from "../../services/runtime/telemetry-schema.js";
+import { latencyObjective, metricNames } from "../../contracts/telemetry-schema.js";
 import { workloadNamespace } from "../../stacks/naming.js";
 import type { AlertKind } from "./alert-rules.js";
 
@@ -163,6 +163,8 @@ export const panelOf: Record<AlertKind, number> = {
   "consumer-lag": 9,
   "outbox-backlog": 9,
   "crash-looping": 10,
+  "availability-burn": 2,
+  "latency-burn": 1,
 };
 
 /** Two panels a row, 12 columns wide, 8 high. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { latencyObjective, metricNames } from "../../services/runtime/telemetry-schema.js";
+import { latencyObjective, metricNames } from "../../contracts/telemetry-schema.js";
 import {
   analysisConditions,
   analysisThresholds,

@@ -9,7 +9,7 @@
  * `SERVICE_REVISION`), so a canary is judged on its own requests only, even when a release
  * changes configuration but not the image.
  */
-import { latencyObjective, metricNames } from "../../services/runtime/telemetry-schema.js";
+import { latencyObjective, metricNames } from "../../contracts/telemetry-schema.js";
 
 /** Which series a query reads: one service, optionally one revision of it. */
 export interface SeriesSelector {

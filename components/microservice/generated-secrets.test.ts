@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { secretGenerators } from "../../contracts/service-spec.js";
 import { loadServiceRegistry } from "../../services/registry.js";
-import { parseKeyEncryptionKey } from "../../services/runtime/sealing.js";
 import { outputValue, recorded } from "../../test/pulumi.js";
 import { GeneratedSecrets, validateGeneratedSecretsArgs } from "./generated-secrets.js";
 
@@ -52,10 +52,13 @@ describe("GeneratedSecrets", () => {
     expect(secret!.dependencies["stringData"]).toEqual([generator!.urn]);
   });
 
-  it("hands out values the service accepts as its key-encryption key, as secret Outputs", async () => {
+  it("hands out values of the declared generator's shape (32 bytes in base64), as secret Outputs", async () => {
     const value = built.values["IDENTITY_KEY_ENCRYPTION_KEY"]!;
     expect(await pulumi.isSecret(value)).toBe(true);
-    expect(parseKeyEncryptionKey(await outputValue(value))).toBeDefined();
+    const { bytes, encoding } = secretGenerators[identity.secrets[0]!.generate];
+    const decoded = Buffer.from(await outputValue(value), encoding);
+    expect(decoded).toHaveLength(bytes);
+    expect(decoded.toString(encoding)).toBe(await outputValue(value));
     expect(Object.keys(built.values)).toEqual(identity.secrets.map((s) => s.env));
   });
 

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { type SecretGenerator, secretGenerators } from "../../contracts/service-spec.js";
 import type { RegisteredService } from "../../services/registry.js";
-import { type SecretGenerator, secretGenerators } from "../../services/runtime/service-spec.js";
 import { invalid } from "../shared/validation.js";
 import { nameLabel } from "./network-policy-rules.js";
 import { generatedSecretName } from "./pod-template.js";

@@ -4,8 +4,9 @@
  * its declared callers, callees and stores. Pure, so it is tested without mocks.
  * See https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
+
+import type { Store } from "../../contracts/service-spec.js";
 import type { RegisteredService } from "../../services/registry.js";
-import type { Store } from "../../services/runtime/service-spec.js";
 import { scramPort } from "../kafka/kafka.js";
 import { postgresPort } from "../postgres/postgres-plan.js";
 import { redisPort } from "../redis/redis-plan.js";

@@ -3,8 +3,9 @@
  * a hardened security context, graceful termination, zone spread and the environment it
  * reads its connections from. Pure, so it is tested without mocks.
  */
+
+import { addressVariable } from "../../contracts/service-spec.js";
 import type { RegisteredService } from "../../services/registry.js";
-import { addressVariable } from "../../services/runtime/service-spec.js";
 import { postgresNames } from "../postgres/postgres-plan.js";
 import { redisNames } from "../redis/redis-plan.js";
 import { configMapName } from "../search/search-plan.js";
@@ -132,7 +133,7 @@ export const callKeySecretName = (service: string) => `${service}-call-key`;
 export const callersConfigMapName = (service: string) => `${service}-callers`;
 
 /**
- * Service-to-service authentication (services/runtime/rpc/caller-config.ts): a caller's
+ * Service-to-service authentication (contracts/caller-keys.ts): a caller's
  * `CALL_SIGNING_KEY` from its Secret, a gRPC service's `CALLER_KEYS` and `PRINCIPAL_CALLERS`
  * from its ConfigMap.
  */

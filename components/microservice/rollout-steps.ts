@@ -4,7 +4,7 @@
  * analysis that gates each step. Pure, so it is tested without mocks.
  * See https://argoproj.github.io/argo-rollouts/features/canary/ and .../bluegreen/
  */
-import type { ServiceSpec } from "../../services/runtime/service-spec.js";
+import type { ServiceSpec } from "../../contracts/service-spec.js";
 
 /** The Kubernetes Services of one workload. */
 export interface WorkloadServiceNames {

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { publicKeyFromSeed } from "../../contracts/ed25519.js";
 import { loadServiceRegistry } from "../../services/registry.js";
-import { publicKeyFromSeed } from "../../services/runtime/ed25519.js";
 import { outputValue, recorded } from "../../test/pulumi.js";
 import { callerIdentityEnv } from "./pod-template.js";
 import { ServiceIdentities, validateServiceIdentitiesArgs } from "./service-identities.js";

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { callerVariables } from "../../contracts/caller-keys.js";
+import { publicKeyFromSeed } from "../../contracts/ed25519.js";
 import type { RegisteredService } from "../../services/registry.js";
-import { publicKeyFromSeed } from "../../services/runtime/ed25519.js";
-import { callerVariables } from "../../services/runtime/rpc/caller-config.js";
 import { invalid } from "../shared/validation.js";
 import { generateOnce } from "./generated-secrets.js";
 import { nameLabel } from "./network-policy-rules.js";
@@ -23,7 +23,7 @@ export function validateServiceIdentitiesArgs(args: ServiceIdentitiesArgs): void
 }
 
 /**
- * How services know each other (services/runtime/rpc/caller-config.ts), from the registry:
+ * How services know each other (contracts/caller-keys.ts), from the registry:
  * - each service that calls others gets an Ed25519 signing key, a 32-byte seed generated
  *   once like the other generated secrets (protected, never rotated by accident), in the
  *   Secret `<service>-call-key` (`CALL_SIGNING_KEY`);

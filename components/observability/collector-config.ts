@@ -16,6 +16,7 @@
  *   cluster, built by the same functions, with files and a Prometheus endpoint as backends.
  */
 import { stringify } from "yaml";
+import { unknownZone } from "../../contracts/telemetry-schema.js";
 import type {
   Batch,
   CollectorConfig,
@@ -171,10 +172,10 @@ export const nodeZone = {
   fromNode: `k8s.node.label.${nodeZoneLabel}`,
   /** The resource attribute the runtime sets from `ZONE`. */
   resourceAttribute: "cloud.availability_zone",
-  /** The data-point label of request metrics (services/runtime/telemetry-schema.ts `requestLabels`). */
+  /** The data-point label of request metrics (contracts/telemetry-schema.ts `requestLabels`). */
   metricLabel: "zone",
-  /** What the runtime reports without `ZONE` (services/runtime/config.ts `runtimeEnv`). */
-  unknown: "unknown",
+  /** What the runtime reports without `ZONE` (contracts/telemetry-schema.ts `unknownZone`). */
+  unknown: unknownZone,
   /** The `service.namespace` of the runtime's resource: only its data points get the label. */
   serviceNamespace: "platform",
 } as const;

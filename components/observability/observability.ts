@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { latencyObjective } from "../../services/runtime/telemetry-schema.js";
+import { latencyObjective } from "../../contracts/telemetry-schema.js";
 import { createServiceAccountRole, type IrsaIssuer } from "../cluster/irsa.js";
 import { createEncryptionKey } from "../shared/kms.js";
 import { createPrivateBucket } from "../shared/private-bucket.js";

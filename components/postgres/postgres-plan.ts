@@ -4,7 +4,7 @@
  * Tested without any cloud.
  */
 
-import type { DatabaseAccess } from "../../services/runtime/service-spec.js";
+import type { DatabaseAccess } from "../../contracts/service-spec.js";
 
 /** The port Aurora PostgreSQL listens on. */
 export const postgresPort = 5432;

@@ -22,12 +22,12 @@ import { withChildren } from "./cpu.js";
 import type { BenchPorts } from "./ports.js";
 import { startProcess, stopAll } from "./processes.js";
 import { orderProducts } from "./requests.js";
+import { benchServices } from "./services.js";
 
 /**
  * The services the measured paths pass through: reads (gateway, catalog), orders (orders,
  * catalog) and the event pipeline (their outboxes into audit). Identity issues the token.
  */
-const benchServices = ["catalog", "identity", "orders", "audit", "gateway"];
 
 /** Products the uncached read walks; a run's walk must not reach the end (measure.ts checks). */
 export const readProducts = 150_000;
@@ -114,9 +114,14 @@ const json = async (response: Response, what: string) =>
 export async function startStack(
   ports: BenchPorts,
   logDir: string,
-  options: { readonly cpuProfileDir?: string | undefined; readonly gatewayBundle?: string | undefined } = {},
+  options: {
+    readonly cpuProfileDir?: string | undefined;
+    /** The service --cpu-prof profiles. */
+    readonly profiled?: string;
+    readonly gatewayBundle?: string | undefined;
+  } = {},
 ): Promise<BenchStack> {
-  const { cpuProfileDir, gatewayBundle } = options;
+  const { cpuProfileDir, profiled = "gateway", gatewayBundle } = options;
   const registry = (await loadServiceRegistry()).map((s) => ({
     ...s,
     port: s.name === "gateway" ? ports.gateway : ports.services[s.name]!,
@@ -158,7 +163,7 @@ export async function startStack(
       adminPassword: localSecret("admin-password"),
     };
     for (const [i, service] of services.entries()) {
-      const profile = cpuProfileDir && service.name === "gateway";
+      const profile = cpuProfileDir && service.name === profiled;
       const env = {
         ...localServiceEnv(service, context),
         ...benchEnv[service.name],

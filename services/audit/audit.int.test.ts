@@ -6,17 +6,17 @@ import { pathToFileURL } from "node:url";
 import { Producer, stringSerializers } from "@platformatic/kafka";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../../contracts/ed25519.js";
+import { eventsTopic, generateSecret } from "../../contracts/service-spec.js";
 import { provisionDatabase } from "../../local/databases.js";
 import { type TestCallers, testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers } from "../../test/databases.js";
 import { AuditService } from "../gen/platform/audit/v1/audit_pb.js";
 import { loadServiceRegistry } from "../registry.js";
-import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../runtime/ed25519.js";
 import type { CloudEvent } from "../runtime/events.js";
 import { connectPostgres, type Database } from "../runtime/postgres.js";
 import { type Client, createClient, Status } from "../runtime/rpc/client.js";
 import { type RunningService, runService } from "../runtime/run-service.js";
-import { eventsTopic, generateSecret } from "../runtime/service-spec.js";
 import { chainHash, genesisHash } from "./chain.js";
 import { headSignedBy, type PublishedHead } from "./head.js";
 import { HeadPublisher } from "./head-publisher.js";
@@ -268,27 +268,36 @@ describe("recording every events topic into the chain", () => {
     expect(rows).toHaveLength(1);
   });
 
-  it("dead-letters an event with a malformed time instead of recording it, and goes on", async () => {
+  it("dead-letters an event with a malformed time alone; the rest of its batch is stored in order", async () => {
     const id = randomUUID();
-    const malformed = {
-      ...cloudEvent("product", id, "created"),
-      time: "yesterday",
-    };
-    const after = cloudEvent("product", id, "updated");
-    await publish(malformed, after);
-    await stored([after]);
+    const before = [1, 2, 3, 4].map(() => cloudEvent("product", id, "updated"));
+    const malformed = { ...cloudEvent("product", id, "updated"), time: "yesterday" };
+    const after = [1, 2, 3, 4].map(() => cloudEvent("product", id, "updated"));
+    // One send, one key: one partition, so the consumer takes them as one batch.
+    await publish(...before, malformed, ...after);
+    const rows = await stored([...before, ...after]);
+    expect(rows.map((r) => r.eventId)).toEqual([...before, ...after].map((e) => e.id));
     expect(await serviceDb.query("SELECT 1 FROM audit_events WHERE event_id = $1", [malformed.id])).toEqual(
       [],
     );
   });
 
-  it("serialises appends: concurrent transactions (as from several replicas) extend one chain", async () => {
+  it("serialises appends: concurrent batches (as from several replicas) extend one chain", async () => {
     const id = randomUUID();
-    const events = Array.from({ length: 20 }, () => cloudEvent("product", id, "updated"));
-    const sequences = await Promise.all(
-      events.map((e) => serviceDb.transaction((tx) => appendToChain(tx, e))),
+    const batches = Array.from({ length: 8 }, () =>
+      Array.from({ length: 15 }, () => cloudEvent("product", id, "updated")),
     );
-    expect(new Set(sequences).size).toBe(20);
+    const appended = await Promise.all(
+      batches.map((batch) => serviceDb.transaction((tx) => appendToChain(tx, batch))),
+    );
+    const sequences = appended.flatMap((a) => a.stored.map((e) => e.sequence));
+    expect(new Set(sequences).size).toBe(120);
+    // Each batch's events got consecutive places in its own order: one hold of the lock each.
+    for (const [i, a] of appended.entries()) {
+      expect(a.stored.map((e) => e.eventId)).toEqual(batches[i]!.map((e) => e.id));
+      expect(BigInt(a.stored[14]!.sequence) - BigInt(a.stored[0]!.sequence)).toBe(14n);
+    }
+    const events = batches.flat();
     const rows = await stored(events);
     for (const row of rows) {
       const [before] = await serviceDb.query<{ hash: string }>(

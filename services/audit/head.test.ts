@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../runtime/ed25519.js";
-import { generateSecret } from "../runtime/service-spec.js";
+import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../../contracts/ed25519.js";
+import { generateSecret } from "../../contracts/service-spec.js";
 import { headSignedBy, signedText, signHead } from "./head.js";
 
 const seed = generateSecret("key-256-base64");

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { z } from "zod";
+import { publicKeyObject, seedVariable } from "../../contracts/ed25519.js";
 import { AuditService, file_platform_audit_v1_audit } from "../gen/platform/audit/v1/audit_pb.js";
 import { count } from "../runtime/config.js";
-import { publicKeyObject, seedVariable } from "../runtime/ed25519.js";
 import type { ServiceDefinition } from "../runtime/run-service.js";
 import { auditHandlers } from "./handlers.js";
 import { HeadPublisher, latestPublishedHead } from "./head-publisher.js";
@@ -53,14 +53,11 @@ export const definition: ServiceDefinition<typeof AuditService, typeof env> = {
         publishedHead: () => latestPublishedHead(store, key.verifier),
       }),
       close: [() => publisher.stop()],
-      async consume(event, { tx }) {
+      async consume(events, { tx }) {
         if (!tx) throw new Error("the audit appends in the consumer's transaction, which needs its database");
-        const sequence = await appendToChain(tx, event);
-        if (sequence === undefined)
-          logger.warn(
-            { eventId: event.id, type: event.type },
-            "event already in the audit trail; not appended again",
-          );
+        const { alreadyStored } = await appendToChain(tx, events);
+        if (alreadyStored.length > 0)
+          logger.warn({ eventIds: alreadyStored }, "events already in the audit trail; not appended again");
       },
     };
   },

@@ -34,6 +34,9 @@ export const gatewayEnv = runtimeEnv.extend({
     60,
     "how long an API key's signing key is cached (a deleted key works that long)",
   ),
+  SIGNING_KEY_CACHE_SIZE: count
+    .default(10_000)
+    .describe("API signing keys kept (LRU); unknown key ids are kept apart"),
   ...rateLimitEnv,
   ...upstreamEnv,
   ...callerEnv,

@@ -1,4 +1,4 @@
-import { defineService } from "../runtime/service-spec.js";
+import { defineService } from "../../contracts/service-spec.js";
 
 export default defineService({
   name: "gateway",

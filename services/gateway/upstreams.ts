@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { z } from "zod";
+import type { ServiceSpec } from "../../contracts/service-spec.js";
 import audit from "../audit/service.js";
 import catalog from "../catalog/service.js";
 import { AuditService } from "../gen/platform/audit/v1/audit_pb.js";
@@ -16,7 +17,6 @@ import { count } from "../runtime/config.js";
 import type { Logger } from "../runtime/logger.js";
 import type { CallerIdentity } from "../runtime/rpc/caller-identity.js";
 import { type Client, createClient, RpcError, Status } from "../runtime/rpc/client.js";
-import type { ServiceSpec } from "../runtime/service-spec.js";
 import search from "../search/service.js";
 import { CircuitBreaker } from "./breaker.js";
 import { UpstreamError } from "./problems.js";

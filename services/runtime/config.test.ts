@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ConfigError, loadConfig, port, postgresUrl, redisUrl } from "./config.js";
+import { unknownZone } from "../../contracts/telemetry-schema.js";
+import { ConfigError, loadConfig, port, postgresUrl, redisUrl, runtimeEnv } from "./config.js";
 
 const schema = z.object({
   POSTGRES_URL: postgresUrl.describe("the service's database"),
@@ -39,5 +40,11 @@ describe("loadConfig", () => {
       expect((err as Error).message).toMatch(/POSTGRES_URL is required .*; got unset/);
       expect((err as Error).message).toMatch(/PORT .*; got "99999"/);
     }
+  });
+});
+
+describe("runtimeEnv", () => {
+  it("reports the telemetry contract's unknown zone when ZONE is unset, for the collector to fill in", () => {
+    expect(loadConfig(runtimeEnv, {}).ZONE).toBe(unknownZone);
   });
 });

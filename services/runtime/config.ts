@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { unknownZone } from "../../contracts/telemetry-schema.js";
 
 /**
  * Service configuration comes from the environment, validated once at start. A bad value
@@ -61,6 +62,6 @@ export const runtimeEnv = z.object({
     .string()
     .default("dev")
     .describe("the revision label of request metrics (the rollout's pod hash)"),
-  ZONE: z.string().default("unknown").describe("the availability zone label of request metrics"),
+  ZONE: z.string().default(unknownZone).describe("the availability zone label of request metrics"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });

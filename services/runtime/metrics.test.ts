@@ -7,8 +7,8 @@ import {
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
 import { afterAll, describe, expect, it } from "vitest";
+import { latencyBuckets, metricNames } from "../../contracts/telemetry-schema.js";
 import { RequestMetrics } from "./metrics.js";
-import { latencyBuckets, metricNames } from "./telemetry-schema.js";
 
 const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
 const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });

@@ -1,10 +1,10 @@
 import { metrics } from "@opentelemetry/api";
-import { latencyBuckets, metricNames } from "./telemetry-schema.js";
+import { latencyBuckets, metricNames } from "../../contracts/telemetry-schema.js";
 
 export type Outcome = "ok" | "error";
 
 /**
- * The request metrics every service exports (services/runtime/telemetry-schema.ts):
+ * The request metrics every service exports (contracts/telemetry-schema.ts):
  * a latency histogram per route and outcome, and the in-flight gauge KEDA scales on.
  */
 export class RequestMetrics {

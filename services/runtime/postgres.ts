@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { SpanKind } from "@opentelemetry/api";
 import pg from "pg";
@@ -25,12 +26,34 @@ function operation(text: string): string {
   return /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? "QUERY";
 }
 
+/** Statement texts a process prepares, and the name each is prepared under. */
+const statementNames = new Map<string, string>();
+/** Beyond this many distinct texts (SQL built from input would be a bug), statements run unnamed. */
+const maxNamedStatements = 500;
+
+/**
+ * A parameterised statement's name: each connection then parses and plans it once and
+ * later only binds and executes it. The name is derived from the text, so one text is one
+ * statement on every connection.
+ */
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < maxNamedStatements) {
+    name = `s_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 function queryOn(client: pg.Pool | pg.PoolClient, database: string): Queryable["query"] {
   return (text, params) =>
     traced(
       `${operation(text)} ${database}`,
       { "db.system.name": "postgresql", "db.namespace": database, "db.query.text": text },
-      async () => (await client.query(text, params as unknown[])).rows,
+      async () => {
+        const name = params && params.length > 0 ? statementName(text) : undefined;
+        return (await client.query({ text, values: params as unknown[], ...(name ? { name } : {}) })).rows;
+      },
       SpanKind.CLIENT,
     );
 }

@@ -2,8 +2,9 @@ import type { KeyObject } from "node:crypto";
 import type { DescService } from "@bufbuild/protobuf";
 import type { GenFile } from "@bufbuild/protobuf/codegenv2";
 import { z } from "zod";
+import type { ServiceSpec } from "../../contracts/service-spec.js";
 import { ConfigError, loadConfig, port, postgresUrl, redisUrl, runtimeEnv } from "./config.js";
-import type { EventHandler } from "./consumer.js";
+import type { EventBatchHandler } from "./consumer.js";
 import { type EventOutbox, eventsEnv, needsEvents, wireEvents } from "./event-wiring.js";
 import { faultsFromEnv } from "./faults.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -14,7 +15,6 @@ import { CallerCheck } from "./rpc/caller-check.js";
 import { calleeEnv, callerEnv } from "./rpc/caller-config.js";
 import { CallerIdentity } from "./rpc/caller-identity.js";
 import { type Handlers, RpcServer, reflectionAllowed } from "./rpc/server.js";
-import type { ServiceSpec } from "./service-spec.js";
 import { onShutdown } from "./shutdown.js";
 import { instrument } from "./telemetry.js";
 
@@ -45,8 +45,8 @@ export interface ServiceDefinition<S extends DescService, E extends z.ZodRawShap
   /** Builds the handlers; may start background work, returned as closers run on shutdown. */
   start(kit: ServiceKit<z.output<z.ZodObject<E>>>): Promise<{
     handlers: Handlers<S>;
-    /** Handles each consumed event (consumers only); runs after the server is up. */
-    consume?: EventHandler;
+    /** Handles consumed events, a batch of one partition at a time (consumers only); runs after the server is up. */
+    consume?: EventBatchHandler;
     close?: (() => Promise<unknown>)[];
   }>;
 }

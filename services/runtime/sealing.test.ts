@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { generateSecret } from "../../contracts/service-spec.js";
 import { type KeyEncryptionKey, open, parseKeyEncryptionKey, seal } from "./sealing.js";
 
 const kek = parseKeyEncryptionKey(randomBytes(32).toString("base64"))!;
@@ -33,5 +34,9 @@ describe("sealing secrets under the key-encryption key", () => {
     expect(parseKeyEncryptionKey(randomBytes(31).toString("base64"))).toBeUndefined();
     expect(parseKeyEncryptionKey("not base64 at all, but long enough to be 32 bytes")).toBeUndefined();
     expect(parseKeyEncryptionKey(randomBytes(32).toString("base64"))?.length).toBe(32);
+  });
+
+  it("accepts what the registry's key-256-base64 generator makes (the program's and local mode's KEKs)", () => {
+    expect(parseKeyEncryptionKey(generateSecret("key-256-base64"))).toBeDefined();
   });
 });

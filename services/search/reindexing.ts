@@ -62,7 +62,9 @@ async function copyCatalog(options: ReindexOptions, index: string): Promise<numb
       { page: { cursor, limit: options.pageSize ?? 100 } },
       { timeoutMs: 10_000 },
     );
-    await writeProducts(options.client, index, page.products.map(productFromCatalog));
+    await writeProducts(options.client, index, page.products.map(productFromCatalog), {
+      requireAlias: false,
+    });
     products += page.products.length;
     cursor = page.nextCursor;
   } while (cursor);

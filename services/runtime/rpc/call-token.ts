@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import { ed25519Sign, ed25519Verify } from "../ed25519.js";
+import { ed25519Sign, ed25519Verify } from "../../../contracts/ed25519.js";
 
 /**
  * The token one service presents to another on every gRPC call (`authorization: Bearer`):

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../ed25519.js";
-import { generateSecret } from "../service-spec.js";
+import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../../../contracts/ed25519.js";
+import { generateSecret } from "../../../contracts/service-spec.js";
 import { mintCallToken } from "./call-token.js";
 import { CallerCheck } from "./caller-check.js";
 import { CallerIdentity, callTokenLifetimeSeconds } from "./caller-identity.js";

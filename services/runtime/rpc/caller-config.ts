@@ -1,12 +1,11 @@
 import type { KeyObject } from "node:crypto";
 import { z } from "zod";
-import type { RegisteredService } from "../../registry.js";
-import { publicKeyObject, seedVariable } from "../ed25519.js";
+import { publicKeyObject, seedVariable } from "../../../contracts/ed25519.js";
 
 /**
  * The environment of service-to-service authentication, derived from the registry in one
- * place (`callerVariables`) for the pods (components/microservice/service-identities.ts),
- * local mode (local/service-env.ts) and tests:
+ * place (contracts/caller-keys.ts `callerVariables`) for the pods
+ * (components/microservice/service-identities.ts), local mode (local/service-env.ts) and tests:
  *
  *   CALL_SIGNING_KEY   a caller's Ed25519 seed: it signs the tokens of its calls (secret)
  *   CALLER_KEYS        a callee's callers and their public keys, `gateway:<x>,orders:<x>`
@@ -51,27 +50,3 @@ export const calleeEnv = { CALLER_KEYS: callerKeys, PRINCIPAL_CALLERS: principal
 export const callerEnv = {
   CALL_SIGNING_KEY: seedVariable("signs this service's call tokens (an Ed25519 seed, base64)"),
 };
-
-/**
- * `CALLER_KEYS` and `PRINCIPAL_CALLERS` of `service`, from the registry: its callers (the
- * services whose `calls` name it) with their public keys, and those of them that
- * authenticate end users.
- */
-export function callerVariables(
-  service: Pick<RegisteredService, "callers">,
-  services: readonly Pick<RegisteredService, "name" | "authenticatesUsers">[],
-  publicKeyOf: (caller: string) => string,
-): { CALLER_KEYS: string; PRINCIPAL_CALLERS: string } {
-  const callers = service.callers.map((name) => {
-    const caller = services.find((s) => s.name === name);
-    if (!caller) throw new Error(`caller ${name} is not in the registry`);
-    return caller;
-  });
-  return {
-    CALLER_KEYS: callers.map((c) => `${c.name}:${publicKeyOf(c.name)}`).join(","),
-    PRINCIPAL_CALLERS: callers
-      .filter((c) => c.authenticatesUsers)
-      .map((c) => c.name)
-      .join(","),
-  };
-}

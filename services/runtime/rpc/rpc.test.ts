@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../../../contracts/ed25519.js";
+import { generateSecret } from "../../../contracts/service-spec.js";
 import {
   CatalogService,
   file_platform_catalog_v1_catalog,
 } from "../../gen/platform/catalog/v1/catalog_pb.js";
-import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../ed25519.js";
 import { invalidArgument, notFound } from "../errors.js";
 import { createLogger } from "../logger.js";
 import { RequestMetrics } from "../metrics.js";
-import { generateSecret } from "../service-spec.js";
 import { CallerCheck } from "./caller-check.js";
 import { CallerIdentity } from "./caller-identity.js";
 import { type Client, createClient, type RpcError, Status } from "./client.js";

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { latencyBuckets, latencyObjective } from "./telemetry-schema.js";
 
 /**
  * What a service declares about itself in `services/<name>/service.ts`: the one source of
@@ -71,6 +72,39 @@ const blueGreen = z
   })
   .strict();
 
+/** A share of requests an objective promises, e.g. 0.999: 14.4 times its budget stays below 100%. */
+const objective = z
+  .number()
+  .min(0.95, { error: "a share of requests such as 0.999 (99.9%), from 0.95 to below 1" })
+  .lt(1, { error: "a share of requests such as 0.999 (99.9%), from 0.95 to below 1" });
+
+/**
+ * The service level objectives its burn-rate alerts guard (components/alerting/burn-rate.ts),
+ * over a rolling window: the share of requests that succeed, and the share that finish
+ * within a latency bound (a bucket bound of the request histogram, so it can be counted).
+ */
+const slo = z
+  .object({
+    /** Share of requests with outcome "ok". */
+    availability: objective.default(0.999),
+    /** Share of requests (any outcome) that finish within `thresholdSeconds`. */
+    latency: z
+      .object({
+        target: objective.default(0.99),
+        thresholdSeconds: z
+          .number()
+          .refine((s) => latencyBuckets.includes(s), {
+            error: `a bucket bound of the request histogram: ${latencyBuckets.join(", ")} (seconds)`,
+          })
+          .default(latencyObjective.p99Seconds),
+      })
+      .strict()
+      .prefault({}),
+    /** The rolling window the objectives (and so their error budgets) are measured over. */
+    windowDays: z.number().int().min(7).max(90).default(30),
+  })
+  .strict();
+
 export const serviceSpecSchema = z
   .object({
     name: serviceName,
@@ -133,6 +167,8 @@ export const serviceSpecSchema = z
       .strict()
       .refine((s) => s.min <= s.max, { error: "scaling.min must not exceed scaling.max" })
       .default({ min: 2, max: 20, cpuUtilization: 70, queueDepthPerPod: 20 }),
+    /** Its SLOs; every service has the defaults (99.9% available, 99% under 200 ms, 30 days) unless it says otherwise. */
+    slo: slo.prefault({}),
     rollout: z.discriminatedUnion("strategy", [canary, blueGreen]),
     resources: z
       .object({

@@ -10,6 +10,13 @@
 /** Labels on request metrics. `outcome` is "ok" or "error" (a 5xx or a server-side gRPC status). */
 export const requestLabels = ["service", "route", "outcome", "zone", "version"] as const;
 
+/**
+ * The `zone` label (and `cloud.availability_zone` attribute) a service reports when it is
+ * not told its zone (`ZONE` unset, as in a pod: the downward API cannot read node labels).
+ * The collector's agent replaces it with the node's zone.
+ */
+export const unknownZone = "unknown";
+
 /** Histogram bucket bounds in seconds, dense around the 200 ms page threshold. */
 export const latencyBuckets = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5, 0.75, 1, 2.5, 5, 10,

@@ -3,7 +3,7 @@ import { z } from "zod";
 
 /**
  * Ed25519 keys made from a 32-byte seed in base64, the form every generated secret takes
- * (`key-256-base64` in service-spec.ts): the Pulumi program's `random.RandomBytes`, local
+ * (`key-256-base64` in contracts/service-spec.ts): the Pulumi program's `random.RandomBytes`, local
  * mode and tests make seeds the same way, and the public key is derived from the seed
  * wherever it is needed (RFC 8032: the seed is the private key).
  */
