@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Producer } from "@platformatic/kafka";
+import { Admin, type Producer } from "@platformatic/kafka";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eventsTopic } from "../../contracts/service-spec.js";
@@ -110,10 +110,17 @@ function orderEvent(order: { id: string; userId: string }, action = "confirmed")
 }
 
 /** Produces events straight to their service's topic (`source` is `/platform/<service>`). */
+/** The topic an event's producer writes it to. */
+const topicOf = (event: CloudEvent) => eventsTopic(event.source.replace("/platform/", ""));
+
 async function produce(...events: CloudEvent[]): Promise<void> {
+  await produceTo(topicOf, events);
+}
+
+async function produceTo(topic: (event: CloudEvent) => string, events: readonly CloudEvent[]): Promise<void> {
   await producer.send({
     messages: events.map((event) => ({
-      topic: eventsTopic(event.source.replace("/platform/", "")),
+      topic: topic(event),
       key: event.entityid,
       value: JSON.stringify(event),
     })),
@@ -485,10 +492,28 @@ describe("fair delivery, with owners whose endpoints never answer", () => {
   let client: Client<typeof NotificationsService>;
   let fairSql: pg.Pool;
 
+  // Topics of its own: a new consumer group on the shared topics would first fan out every
+  // product event earlier tests (and earlier runs on this broker) published, thousands of
+  // deliveries to these never-answering endpoints queued ahead of the ones counted here.
+  const suffix = randomBytes(4).toString("hex");
+  const fairTopic = (event: CloudEvent) => `fair-${suffix}.${topicOf(event)}`;
+  const fairProduce = (...events: CloudEvent[]) => produceTo(fairTopic, events);
+
   beforeAll(async () => {
     await hostile.listen();
     cleanups.push(() => hostile.close());
+    const topics = ["catalog", "orders"].map((domain) => `fair-${suffix}.${eventsTopic(domain)}`);
+    const admin = new Admin({
+      clientId: "notifications-fair-test",
+      bootstrapBrokers: testKafkaBrokers().split(","),
+    });
+    try {
+      await admin.createTopics({ topics, partitions: 3, replicas: 1 });
+    } finally {
+      await admin.close();
+    }
     ({ client, sql: fairSql } = await startNotifications("fair", {
+      KAFKA_TOPICS: topics.join(","),
       NOTIFICATIONS_ALLOW_PRIVATE_TARGETS: "true",
       // Deliveries wait for their endpoint instead of dying, so none may be lost below.
       NOTIFICATIONS_MAX_ATTEMPTS: "1000",
@@ -499,7 +524,7 @@ describe("fair delivery, with owners whose endpoints never answer", () => {
     }));
   });
 
-  /** Deliveries of these events by status. (Product events of earlier tests may reach the webhooks too.) */
+  /** Deliveries of these events by status. */
   const statusCounts = async (events: readonly CloudEvent[]) => {
     const { rows } = await fairSql.query<{ status: string; n: number }>(
       "SELECT status, count(*)::int AS n FROM deliveries WHERE event_id = ANY($1) GROUP BY status",
@@ -533,14 +558,14 @@ describe("fair delivery, with owners whose endpoints never answer", () => {
         data: { product: { name: "Decoy" } },
       }),
     );
-    await produce(...decoys);
+    await fairProduce(...decoys);
     await eventually("200 deliveries queued and the endpoints holding attempts", async () => {
       const queued = Object.values(await statusCounts(decoys)).reduce((sum, n) => sum + n, 0);
       return queued === 200 && hostile.peakOpen("/trudy") > 0 ? true : undefined;
     });
 
     const order = orderEvent({ id: randomUUID(), userId: alice.userId });
-    await produce(order);
+    await fairProduce(order);
     const [hit] = await eventually("alice's delivery", async () =>
       receiver.at("/ok/fair").length > 0 ? receiver.at("/ok/fair") : undefined,
     );
