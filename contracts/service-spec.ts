@@ -46,7 +46,10 @@ const generatedSecret = z
   })
   .strict();
 
-export const stores = ["postgres", "redis", "opensearch"] as const;
+/** "write-once": object storage where nothing written is ever changed or deleted (S3 Object Lock). */
+export const stores = ["postgres", "redis", "opensearch", "write-once"] as const;
+export const databaseAccesses = ["read-write", "append-only"] as const;
+export type DatabaseAccess = (typeof databaseAccesses)[number];
 export type Store = (typeof stores)[number];
 
 const canary = z
@@ -111,9 +114,28 @@ export const serviceSpecSchema = z
     protocol: z.enum(["grpc", "http"]),
     /** Serves the public API (directly or through the gateway): it gets the p99 latency page. */
     public: z.boolean(),
-    /** Services this one calls; their NetworkPolicies admit it. */
+    /**
+     * Services this one calls: their NetworkPolicies admit it, and they accept its call
+     * tokens (services/runtime/rpc/caller-check.ts), on every RPC not in their `methodCallers`.
+     */
     calls: z.array(serviceName).default([]),
+    /**
+     * RPCs only some callers may call, by RPC name, e.g. catalog's `ReserveStock` for orders
+     * alone: the callee refuses anyone else with PERMISSION_DENIED.
+     */
+    methodCallers: z.record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/), z.array(serviceName).min(1)).default({}),
+    /**
+     * It authenticates end users (JWTs, signed requests) and names them in its call tokens:
+     * the only callers whose principal a service believes (the gateway).
+     */
+    authenticatesUsers: z.boolean().default(false),
     stores: z.array(z.enum(stores)).default([]),
+    /**
+     * What its login role may do to the rows of its database (components/postgres
+     * `loginRolePrivileges`): "read-write", or "append-only" (read and insert: audit).
+     * Schema changes are the owner role's alone, in migrations.
+     */
+    databaseAccess: z.enum(databaseAccesses).default("read-write"),
     /**
      * Secrets generated for it once and never rotated by a deployment (a key-encryption
      * key); each reaches the pod as its variable, from the Secret `<name>-generated`.

@@ -303,6 +303,16 @@ const mutations: [string, string, (plan: Plan) => Plan | { plan: Plan; urn: stri
       }),
   ],
   [
+    "object-lock-compliance",
+    "audit's heads locked in governance mode, which a privileged principal can bypass",
+    (p) =>
+      changeFirst(
+        p,
+        ofType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"),
+        (r) => (r.inputs["rule"] = { defaultRetention: { mode: "GOVERNANCE", days: 2555 } }),
+      ),
+  ],
+  [
     "aws-cost-tags",
     "an untagged VPC",
     (p) => changeFirst(p, ofType("aws:ec2/vpc:Vpc"), (r) => delete r.inputs["tags"]),

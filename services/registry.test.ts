@@ -53,6 +53,21 @@ describe("the service registry", () => {
     );
   });
 
+  it("refuses reserving an RPC for a service that does not call it", () => {
+    const beta = svc({ name: "beta", port: 50101, methodCallers: { Reserve: ["alpha"] } });
+    expect(() => resolveRegistry([svc({}), beta])).toThrow(
+      /beta: methodCallers.Reserve names alpha, which does not call beta/,
+    );
+  });
+
+  it("reserves stock for orders and signing keys for the gateway", async () => {
+    const registry = await loadServiceRegistry();
+    const of = (name: string) => registry.find((s) => s.name === name)!;
+    expect(of("catalog").methodCallers).toEqual({ ReserveStock: ["orders"], ReleaseStock: ["orders"] });
+    expect(of("identity").methodCallers).toEqual({ GetSigningKey: ["gateway"] });
+    expect(registry.filter((s) => s.authenticatesUsers).map((s) => s.name)).toEqual(["gateway"]);
+  });
+
   it("refuses consuming a domain that publishes nothing", () => {
     const beta = svc({ name: "beta", port: 50101 });
     expect(() => resolveRegistry([svc({ events: { consumes: ["beta"] } }), beta])).toThrow(

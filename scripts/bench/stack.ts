@@ -13,7 +13,7 @@ import { localSecret } from "../../local/secrets.js";
 import { demoUser, seedDemoData } from "../../local/seed.js";
 import type { LocalServer } from "../../local/server.js";
 import { localServers, startServers } from "../../local/servers.js";
-import { localServiceEnv } from "../../local/service-env.js";
+import { localCaller, localServiceEnv } from "../../local/service-env.js";
 import { ensureTopics } from "../../local/topics.js";
 import { loadServiceRegistry, type RegisteredService } from "../../services/registry.js";
 import { bundleService } from "../build/bundle.js";
@@ -140,20 +140,23 @@ export async function startStack(
   try {
     const servers = await startServers(needed);
     if (servers["PLATFORM_KAFKA_BROKERS"]) await ensureTopics(servers["PLATFORM_KAFKA_BROKERS"], registry);
+    const ceiling = { name: "ceiling", databaseAccess: "read-write" } as const;
     const urls = await provisionDatabases(
       servers["PLATFORM_POSTGRES_URL"]!,
-      [...services.filter((s) => s.stores.includes("postgres")).map((s) => s.name), "ceiling"].map(
-        (name) => `bench_${name}`,
-      ),
+      [...services.filter((s) => s.stores.includes("postgres")), ceiling],
+      "bench_",
     );
-    const databases = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name.slice(6), url]));
+    // The ceiling is plain SQL that makes its own tables: it runs as its database's owner.
+    const databases = Object.fromEntries(
+      Object.entries(urls).map(([name, u]) => [name, name === ceiling.name ? u.migrationUrl : u.url]),
+    );
     const outDir = join(repoRoot, "dist", "bench");
     const bundles = await step(`bundling ${benchServices.join(", ")}`, () =>
       Promise.all(services.map((s) => bundleService(repoRoot, s.name, outDir))),
     );
     const context = {
       services: registry,
-      databases,
+      databases: urls,
       servers,
       gatewayPort: ports.gateway,
       adminEmail: "admin@platform.local",
@@ -178,7 +181,10 @@ export async function startStack(
       );
     }
     const catalogAddress = `127.0.0.1:${ports.services["catalog"]}`;
-    await seedDemoData({ catalog: catalogAddress, identity: `127.0.0.1:${ports.services["identity"]}` });
+    await seedDemoData(
+      { catalog: catalogAddress, identity: `127.0.0.1:${ports.services["identity"]}` },
+      localCaller("gateway"),
+    );
     await step(`seeding ${readProducts + orderProducts} bench products`, () =>
       seedBenchProducts(databases["catalog"]!, readProducts),
     );

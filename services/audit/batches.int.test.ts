@@ -1,11 +1,16 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pathToFileURL } from "node:url";
 import { Admin, Producer, stringSerializers } from "@platformatic/kafka";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { generateSecret } from "../../contracts/service-spec.js";
+import { testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers } from "../../test/databases.js";
 import { type CloudEvent, newEvent } from "../runtime/events.js";
 import { createLogger } from "../runtime/logger.js";
@@ -69,6 +74,9 @@ async function startAudit(group: string): Promise<ChildProcess> {
       KAFKA_CONSUMER_GROUP: group,
       PORT: "0",
       LOG_LEVEL: "info",
+      ...(await testCallers()).env("audit"),
+      AUDIT_HEAD_SIGNING_KEY: generateSecret("key-256-base64"),
+      WRITE_ONCE_URL: pathToFileURL(mkdtempSync(join(tmpdir(), "audit-batches-heads-"))).href,
     },
     stdio: ["ignore", "pipe", "inherit"],
   });

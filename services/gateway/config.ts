@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { count, loadConfig, port, redisUrl, runtimeEnv } from "../runtime/config.js";
+import { callerEnv } from "../runtime/rpc/caller-config.js";
 
 import { rateLimitEnv } from "./rate-limit.js";
 import spec from "./service.js";
@@ -38,6 +39,7 @@ export const gatewayEnv = runtimeEnv.extend({
     .describe("API signing keys kept (LRU); unknown key ids are kept apart"),
   ...rateLimitEnv,
   ...upstreamEnv,
+  ...callerEnv,
 });
 
 export type GatewayConfig = z.output<typeof gatewayEnv>;

@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../runtime/logger.js";
 import { createRedis, type Redis } from "../runtime/redis.js";
+import { CallerIdentity } from "../runtime/rpc/caller-identity.js";
 import { Status } from "../runtime/rpc/client.js";
 import { onShutdown } from "../runtime/shutdown.js";
 import { instrument } from "../runtime/telemetry.js";
@@ -85,7 +86,11 @@ export async function startGateway(
     };
   };
 
-  const upstreams = createUpstreams(config, logger);
+  const upstreams = createUpstreams(
+    config,
+    logger,
+    new CallerIdentity(spec.name, config.CALL_SIGNING_KEY.privateKey),
+  );
   const now = options.now;
   const jwt = new JwtVerifier({
     issuer: config.JWT_ISSUER,

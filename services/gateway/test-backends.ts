@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { expect } from "vitest";
+import { testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers, testRedis } from "../../test/databases.js";
 import { definition as catalogDefinition } from "../catalog/server.js";
 import { definition as identityDefinition } from "../identity/server.js";
@@ -41,20 +42,28 @@ export async function startBackends(
     createTestDatabase(`${label}_catalog`),
   ]);
   const common = { REDIS_URL: redis.url, KAFKA_BROKERS: testKafkaBrokers(), PORT: "0", LOG_LEVEL: "silent" };
+  // The gateway, identity and catalog know each other by the registry's call keys.
+  const callers = await testCallers();
   const services: RunningService[] = [];
   services.push(
     await runService(identityDefinition, {
       ...common,
+      ...callers.env("identity"),
       POSTGRES_URL: identityDb.url,
       IDENTITY_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
       IDENTITY_ADMIN_EMAIL: admin.email,
       IDENTITY_ADMIN_PASSWORD: admin.password,
       ...identityEnv,
     }),
-    await runService(catalogDefinition, { ...common, POSTGRES_URL: catalogDb.url }),
+    await runService(catalogDefinition, {
+      ...common,
+      ...callers.env("catalog"),
+      POSTGRES_URL: catalogDb.url,
+    }),
   );
   const [identity, catalog] = services as [RunningService, RunningService];
   const base = {
+    ...callers.env("gateway"),
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: redis.prefix,
     PORT: "0",

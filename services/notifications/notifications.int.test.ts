@@ -6,6 +6,7 @@ import { Admin, type Producer } from "@platformatic/kafka";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eventsTopic } from "../../contracts/service-spec.js";
+import { testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers } from "../../test/databases.js";
 import { NotificationsService } from "../gen/platform/notifications/v1/notifications_pb.js";
 import { type CloudEvent, newEvent } from "../runtime/events.js";
@@ -51,14 +52,19 @@ const cleanups: (() => Promise<unknown>)[] = [];
  */
 async function startNotifications(label: string, env: Record<string, string> = {}) {
   const database = await createTestDatabase(`notifications_${label}`);
+  const callers = await testCallers();
   const service = await runService(definition, {
     ...baseEnv,
+    ...callers.env("notifications"),
     KAFKA_BROKERS: testKafkaBrokers(),
     POSTGRES_URL: database.url,
     KAFKA_CONSUMER_GROUP: `notifications-${label}-test-${randomUUID()}`,
     ...env,
   });
-  const client = createClient(NotificationsService, `127.0.0.1:${service.port}`, { timeoutMs: 10_000 });
+  const client = createClient(NotificationsService, `127.0.0.1:${service.port}`, {
+    timeoutMs: 10_000,
+    caller: callers.as("gateway", "notifications"),
+  });
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   cleanups.unshift(
     async () => client.close(),

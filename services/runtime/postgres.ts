@@ -97,12 +97,7 @@ export async function migrate(
   const client = await db.pool.connect();
   try {
     await client.query("SELECT pg_advisory_lock(hashtext('platform.migrations'))");
-    const postgrator = new Postgrator({
-      migrationPattern: `${directory}/*.sql`,
-      driver: "pg",
-      schemaTable,
-      execQuery: (text) => client.query(text),
-    });
+    const postgrator = migrator(client, directory, schemaTable);
     const applied = await postgrator.migrate();
     if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "migrations applied");
     return applied.length;
@@ -112,10 +107,60 @@ export async function migrate(
   }
 }
 
+function migrator(client: pg.PoolClient, directory: string, schemaTable: string) {
+  return new Postgrator({
+    migrationPattern: `${directory}/*.sql`,
+    driver: "pg",
+    schemaTable,
+    execQuery: (text) => client.query(text),
+  });
+}
+
 /**
- * Applies the runtime's own tables (outbox, processed events) from `runtime-sql/`, which
- * the bundler copies next to each bundle: the same relative path in both places.
+ * The runtime's own tables (outbox, processed events) come from `runtime-sql/`, which the
+ * bundler copies next to each bundle: the same relative path in both places.
  */
-export function migrateRuntime(db: Database, logger: Logger): Promise<number> {
-  return migrate(db, join(import.meta.dirname, "runtime-sql"), logger, "runtime_schema_migrations");
+const runtimeMigrations = {
+  directory: join(import.meta.dirname, "runtime-sql"),
+  table: "runtime_schema_migrations",
+};
+
+/** Applies the runtime's tables alone (tests of the event machinery). */
+export const migrateRuntime = (db: Database, logger: Logger) =>
+  migrate(db, runtimeMigrations.directory, logger, runtimeMigrations.table);
+
+/** Every migration set of a service: the runtime's, then its own (if it has any). */
+const migrationSets = (serviceMigrations: string | undefined) => [
+  runtimeMigrations,
+  ...(serviceMigrations ? [{ directory: serviceMigrations, table: "schema_migrations" }] : []),
+];
+
+/** Applies the runtime's migrations and the service's, as `owner` (the role that owns the database). */
+export async function migrateAll(owner: Database, serviceMigrations: string | undefined, logger: Logger) {
+  for (const set of migrationSets(serviceMigrations)) await migrate(owner, set.directory, logger, set.table);
+}
+
+/**
+ * The migrations not applied yet, read-only: a service whose login role may not change the
+ * schema checks this at start and refuses to serve an old schema.
+ */
+export async function pendingMigrations(
+  db: Database,
+  serviceMigrations: string | undefined,
+): Promise<string[]> {
+  const client = await db.pool.connect();
+  try {
+    const pending: string[] = [];
+    for (const set of migrationSets(serviceMigrations)) {
+      const postgrator = migrator(client, set.directory, set.table);
+      const [current, latest] = await Promise.all([
+        postgrator.getDatabaseVersion(),
+        postgrator.getMaxVersion(),
+      ]);
+      if (current < latest) pending.push(`${set.table} at ${current} of ${latest}`);
+    }
+    return pending;
+  } finally {
+    client.release();
+  }
 }
