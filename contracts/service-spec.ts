@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { latencyBuckets, latencyObjective } from "./telemetry-schema.js";
 
 /**
  * What a service declares about itself in `services/<name>/service.ts`: the one source of
@@ -45,7 +46,10 @@ const generatedSecret = z
   })
   .strict();
 
-export const stores = ["postgres", "redis", "opensearch"] as const;
+/** "write-once": object storage where nothing written is ever changed or deleted (S3 Object Lock). */
+export const stores = ["postgres", "redis", "opensearch", "write-once"] as const;
+export const databaseAccesses = ["read-write", "append-only"] as const;
+export type DatabaseAccess = (typeof databaseAccesses)[number];
 export type Store = (typeof stores)[number];
 
 const canary = z
@@ -68,6 +72,39 @@ const blueGreen = z
   })
   .strict();
 
+/** A share of requests an objective promises, e.g. 0.999: 14.4 times its budget stays below 100%. */
+const objective = z
+  .number()
+  .min(0.95, { error: "a share of requests such as 0.999 (99.9%), from 0.95 to below 1" })
+  .lt(1, { error: "a share of requests such as 0.999 (99.9%), from 0.95 to below 1" });
+
+/**
+ * The service level objectives its burn-rate alerts guard (components/alerting/burn-rate.ts),
+ * over a rolling window: the share of requests that succeed, and the share that finish
+ * within a latency bound (a bucket bound of the request histogram, so it can be counted).
+ */
+const slo = z
+  .object({
+    /** Share of requests with outcome "ok". */
+    availability: objective.default(0.999),
+    /** Share of requests (any outcome) that finish within `thresholdSeconds`. */
+    latency: z
+      .object({
+        target: objective.default(0.99),
+        thresholdSeconds: z
+          .number()
+          .refine((s) => latencyBuckets.includes(s), {
+            error: `a bucket bound of the request histogram: ${latencyBuckets.join(", ")} (seconds)`,
+          })
+          .default(latencyObjective.p99Seconds),
+      })
+      .strict()
+      .prefault({}),
+    /** The rolling window the objectives (and so their error budgets) are measured over. */
+    windowDays: z.number().int().min(7).max(90).default(30),
+  })
+  .strict();
+
 export const serviceSpecSchema = z
   .object({
     name: serviceName,
@@ -77,9 +114,28 @@ export const serviceSpecSchema = z
     protocol: z.enum(["grpc", "http"]),
     /** Serves the public API (directly or through the gateway): it gets the p99 latency page. */
     public: z.boolean(),
-    /** Services this one calls; their NetworkPolicies admit it. */
+    /**
+     * Services this one calls: their NetworkPolicies admit it, and they accept its call
+     * tokens (services/runtime/rpc/caller-check.ts), on every RPC not in their `methodCallers`.
+     */
     calls: z.array(serviceName).default([]),
+    /**
+     * RPCs only some callers may call, by RPC name, e.g. catalog's `ReserveStock` for orders
+     * alone: the callee refuses anyone else with PERMISSION_DENIED.
+     */
+    methodCallers: z.record(z.string().regex(/^[A-Z][A-Za-z0-9]*$/), z.array(serviceName).min(1)).default({}),
+    /**
+     * It authenticates end users (JWTs, signed requests) and names them in its call tokens:
+     * the only callers whose principal a service believes (the gateway).
+     */
+    authenticatesUsers: z.boolean().default(false),
     stores: z.array(z.enum(stores)).default([]),
+    /**
+     * What its login role may do to the rows of its database (components/postgres
+     * `loginRolePrivileges`): "read-write", or "append-only" (read and insert: audit).
+     * Schema changes are the owner role's alone, in migrations.
+     */
+    databaseAccess: z.enum(databaseAccesses).default("read-write"),
     /**
      * Secrets generated for it once and never rotated by a deployment (a key-encryption
      * key); each reaches the pod as its variable, from the Secret `<name>-generated`.
@@ -111,6 +167,8 @@ export const serviceSpecSchema = z
       .strict()
       .refine((s) => s.min <= s.max, { error: "scaling.min must not exceed scaling.max" })
       .default({ min: 2, max: 20, cpuUtilization: 70, queueDepthPerPod: 20 }),
+    /** Its SLOs; every service has the defaults (99.9% available, 99% under 200 ms, 30 days) unless it says otherwise. */
+    slo: slo.prefault({}),
     rollout: z.discriminatedUnion("strategy", [canary, blueGreen]),
     resources: z
       .object({

@@ -5,6 +5,7 @@ import { Network } from "../components/network/network.js";
 import { Postgres } from "../components/postgres/postgres.js";
 import { Redis } from "../components/redis/redis.js";
 import { Search } from "../components/search/search.js";
+import { WriteOnceStorage } from "../components/write-once/write-once.js";
 import type { RegisteredService } from "../services/registry.js";
 import { clusterName, commonTags, namePrefix, workloadNamespace } from "../stacks/naming.js";
 import type { PlatformSpec } from "../stacks/schema.js";
@@ -92,6 +93,17 @@ export function declarePlatform(
     ...spec.kafka,
   });
 
+  // Audit's signed chain heads: S3 with Object Lock in compliance mode.
+  const writeOnce = new WriteOnceStorage(`${prefix}-write-once`, {
+    services,
+    prefix,
+    region: spec.region,
+    irsa: cluster,
+    namespace: cluster.namespace,
+    k8sProvider: cluster.provider,
+    tags,
+  });
+
   const edge = new Edge(`${prefix}-edge`, {
     ...spec.edge,
     vpcId: network.vpc.id,
@@ -100,7 +112,14 @@ export function declarePlatform(
     zones,
     tags,
   });
-  declareWorkloads({ spec, services, cluster, edge, search, stores: { postgres, redis, search, kafka } });
+  declareWorkloads({
+    spec,
+    services,
+    cluster,
+    edge,
+    roles: { ...search.serviceRoleArns, ...writeOnce.serviceRoleArns },
+    stores: { postgres, redis, search, kafka, writeOnce },
+  });
 
   return {
     vpcId: network.vpc.id,

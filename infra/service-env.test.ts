@@ -129,7 +129,13 @@ describe("every service in local mode (npm start)", () => {
     databases: Object.fromEntries(
       services
         .filter((s) => s.stores.includes("postgres"))
-        .map((s) => [s.name, `postgres://${s.name}_svc:pw@127.0.0.1:15432/${s.name}`]),
+        .map((s) => [
+          s.name,
+          {
+            url: `postgres://${s.name}_svc:pw@127.0.0.1:15432/${s.name}`,
+            migrationUrl: `postgres://${s.name}_owner:pw@127.0.0.1:15432/${s.name}`,
+          },
+        ]),
     ),
     servers: {
       PLATFORM_POSTGRES_URL: "postgres://postgres:pw@127.0.0.1:15432/postgres",

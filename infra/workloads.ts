@@ -6,8 +6,8 @@ import { ImageRegistry } from "../components/microservice/image-registry.js";
 import { Microservice } from "../components/microservice/microservice.js";
 import { NamespaceBaseline } from "../components/microservice/namespace-baseline.js";
 import { servedThroughIngress } from "../components/microservice/network-policy-rules.js";
+import { ServiceIdentities } from "../components/microservice/service-identities.js";
 import { planSubnets } from "../components/network/subnet-plan.js";
-import type { Search } from "../components/search/search.js";
 import type { RegisteredService } from "../services/registry.js";
 import { clusterName, commonTags, namePrefix } from "../stacks/naming.js";
 import type { PlatformSpec } from "../stacks/schema.js";
@@ -18,14 +18,15 @@ export interface WorkloadsArgs {
   readonly services: readonly RegisteredService[];
   readonly cluster: Cluster;
   readonly edge: Edge;
-  /** OpenSearch: the IRSA role of the service that uses it. */
-  readonly search: Search;
+  /** The IRSA role of each service that calls AWS APIs (OpenSearch, its write-once bucket), by name. */
+  readonly roles: Readonly<Record<string, pulumi.Input<string>>>;
   /** The data store components, whose Secrets and ConfigMaps services read at start. */
   readonly stores: {
     readonly postgres: pulumi.Resource;
     readonly redis: pulumi.Resource;
     readonly search: pulumi.Resource;
     readonly kafka: pulumi.Resource;
+    readonly writeOnce: pulumi.Resource;
   };
 }
 
@@ -40,8 +41,8 @@ export function publicHttpService(services: readonly RegisteredService[]): Regis
 }
 
 /**
- * Declares the cluster add-ons, the image repositories, the namespace's default-deny policy
- * and one Microservice per registered service.
+ * Declares the cluster add-ons, the image repositories, the namespace's default-deny policy,
+ * the services' call keys and one Microservice per registered service.
  */
 export function declareWorkloads(args: WorkloadsArgs) {
   const { spec, services, cluster, edge } = args;
@@ -77,6 +78,11 @@ export function declareWorkloads(args: WorkloadsArgs) {
     provider: cluster.provider,
     namespace: cluster.namespace,
   });
+  const identities = new ServiceIdentities(`${prefix}-identities`, {
+    services,
+    provider: cluster.provider,
+    namespace: cluster.namespace,
+  });
 
   // The same layout the Network component builds its subnets from, as plain CIDRs.
   const layout = planSubnets(spec.network.cidr, spec.network.zones);
@@ -87,8 +93,9 @@ export function declareWorkloads(args: WorkloadsArgs) {
       ...(service.stores.includes("redis") ? [args.stores.redis] : []),
       ...(service.stores.includes("opensearch") ? [args.stores.search] : []),
       ...(service.topic !== undefined || service.consumedTopics.length > 0 ? [args.stores.kafka] : []),
+      ...(service.stores.includes("write-once") ? [args.stores.writeOnce] : []),
     ];
-    const roleArn = args.search.serviceRoleArns[service.name];
+    const roleArn = args.roles[service.name];
     return new Microservice(
       `${prefix}-${service.name}`,
       {
@@ -102,8 +109,8 @@ export function declareWorkloads(args: WorkloadsArgs) {
         controllers: { rollouts: addons.releases.argoRollouts, keda: addons.releases.keda },
         ...(roleArn !== undefined ? { roleArn } : {}),
       },
-      { dependsOn: [baseline, ...stores] },
+      { dependsOn: [baseline, identities, ...stores] },
     );
   });
-  return { addons, registry, baseline, microservices };
+  return { addons, registry, baseline, identities, microservices };
 }

@@ -12,7 +12,7 @@ import { localSecret } from "./secrets.js";
 import { seedDemoData } from "./seed.js";
 import type { LocalServer } from "./server.js";
 import { localServers, startServers } from "./servers.js";
-import { type LocalContext, localServiceEnv } from "./service-env.js";
+import { type LocalContext, localCaller, localServiceEnv } from "./service-env.js";
 import { ensureTopics } from "./topics.js";
 
 export interface PlatformOptions {
@@ -93,7 +93,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const databases = await step("provisioning a database and role per service", () =>
     provisionDatabases(
       servers["PLATFORM_POSTGRES_URL"]!,
-      services.filter((s) => s.stores.includes("postgres")).map((s) => s.name),
+      services.filter((s) => s.stores.includes("postgres")),
     ),
   );
   const bundles = await step(`bundling ${services.map((s) => s.name).join(", ")}`, () =>
@@ -151,7 +151,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     return s ? `127.0.0.1:${s.port}` : undefined;
   };
   const seeded = await step("seeding demo data", () =>
-    seedDemoData({ catalog: address("catalog"), identity: address("identity") }),
+    seedDemoData({ catalog: address("catalog"), identity: address("identity") }, localCaller("gateway")),
   );
 
   return {

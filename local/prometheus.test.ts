@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import type { RuleFile } from "../components/alerting/prometheus-rules.js";
+import { loadServiceRegistry } from "../services/registry.js";
 import { ensurePromtool } from "../test/promtool.js";
 import { localAlertLinks, platformRules, prometheusConfig } from "./prometheus.js";
 
@@ -36,6 +38,16 @@ describe("the local Prometheus configuration", () => {
     const run = spawnSync("promtool", ["check", "config", join(dir, "prometheus.yml")], { encoding: "utf8" });
     expect(run.status, `${run.stdout}${run.stderr}`).toBe(0);
     expect(run.stdout).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
+  it("evaluates every service's SLO burn-rate pages and tickets, as production does", async () => {
+    const services = await loadServiceRegistry();
+    const alerts = (parse(await platformRules()) as RuleFile).groups.flatMap((g) =>
+      g.rules.map((r) => "alert" in r && r.alert),
+    );
+    for (const { name } of services)
+      for (const kind of ["availability-burn", "latency-burn"])
+        expect(alerts).toEqual(expect.arrayContaining([`${name}-${kind}-page`, `${name}-${kind}-ticket`]));
   });
 
   it("links each alert to this checkout's runbooks", async () => {

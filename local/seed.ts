@@ -1,5 +1,6 @@
 import { CatalogService } from "../services/gen/platform/catalog/v1/catalog_pb.js";
 import { IdentityService } from "../services/gen/platform/identity/v1/identity_pb.js";
+import type { CallerIdentity } from "../services/runtime/rpc/caller-identity.js";
 import { createClient, RpcError, Status } from "../services/runtime/rpc/client.js";
 
 export const demoUser = {
@@ -62,11 +63,21 @@ const demoProducts = [
   },
 ];
 
-/** Seeds demo products (once: skipped when the catalog has any) and the demo user (idempotent). */
-export async function seedDemoData(addresses: { catalog?: string; identity?: string }): Promise<string[]> {
+/**
+ * Seeds demo products (once: skipped when the catalog has any) and the demo user
+ * (idempotent), calling the services as `caller` (the gateway's identity: it alone may name
+ * an admin principal).
+ */
+export async function seedDemoData(
+  addresses: { catalog?: string; identity?: string },
+  caller: CallerIdentity,
+): Promise<string[]> {
   const done: string[] = [];
   if (addresses.catalog) {
-    const catalog = createClient(CatalogService, addresses.catalog, { timeoutMs: 5_000 });
+    const catalog = createClient(CatalogService, addresses.catalog, {
+      timeoutMs: 5_000,
+      caller: caller.towards("catalog"),
+    });
     try {
       const existing = await catalog.listProducts({ page: { limit: 1 } });
       if (existing.products.length === 0) {
@@ -84,7 +95,10 @@ export async function seedDemoData(addresses: { catalog?: string; identity?: str
     }
   }
   if (addresses.identity) {
-    const identity = createClient(IdentityService, addresses.identity, { timeoutMs: 5_000 });
+    const identity = createClient(IdentityService, addresses.identity, {
+      timeoutMs: 5_000,
+      caller: caller.towards("identity"),
+    });
     try {
       await identity.signUp(demoUser);
       done.push(`demo user ${demoUser.email}`);

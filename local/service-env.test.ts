@@ -7,7 +7,12 @@ const services = await loadServiceRegistry();
 const catalog = services.find((s) => s.name === "catalog")!;
 const context: LocalContext = {
   services,
-  databases: { catalog: "postgres://catalog:pw@127.0.0.1:15432/catalog" },
+  databases: {
+    catalog: {
+      url: "postgres://catalog_svc:pw@127.0.0.1:15432/catalog",
+      migrationUrl: "postgres://catalog_owner:pw@127.0.0.1:15432/catalog",
+    },
+  },
   servers: { PLATFORM_REDIS_URL: "redis://:pw@127.0.0.1:16379", PLATFORM_KAFKA_BROKERS: "127.0.0.1:19092" },
   gatewayPort: 8080,
   adminEmail: "admin@platform.local",

@@ -1,12 +1,18 @@
+import { pathToFileURL } from "node:url";
+import { callerVariables } from "../contracts/caller-keys.js";
+import { privateKeyFromSeed, publicKeyFromSeed } from "../contracts/ed25519.js";
 import { addressVariable, generateSecret } from "../contracts/service-spec.js";
 import type { RegisteredService } from "../services/registry.js";
 import { faultEnv } from "../services/runtime/faults.js";
+import { CallerIdentity } from "../services/runtime/rpc/caller-identity.js";
+import type { DatabaseUrls } from "./databases.js";
+import { dataDir } from "./paths.js";
 import { localSecret } from "./secrets.js";
 
 export interface LocalContext {
   readonly services: readonly RegisteredService[];
-  /** Each Postgres-using service's own database URL. */
-  readonly databases: Readonly<Record<string, string>>;
+  /** Each Postgres-using service's own database: as its login role, and as the owner. */
+  readonly databases: Readonly<Record<string, DatabaseUrls>>;
   /** Connection settings of the running servers (PLATFORM_REDIS_URL, ...). */
   readonly servers: Readonly<Record<string, string>>;
   readonly gatewayPort: number;
@@ -72,6 +78,27 @@ function generatedSecrets(service: RegisteredService): Record<string, string> {
   );
 }
 
+/** A service's call signing key (an Ed25519 seed), made once per checkout like production's. */
+const callSigningKey = (service: string) =>
+  localSecret(`${service}/CALL_SIGNING_KEY`, () => generateSecret("key-256-base64"));
+
+/** Who may call a gRPC service (its callers' public keys) and, when it calls, its own key. */
+function callerSettings(service: RegisteredService, services: readonly RegisteredService[]) {
+  return {
+    ...(service.protocol === "grpc"
+      ? callerVariables(service, services, (caller) => publicKeyFromSeed(callSigningKey(caller)))
+      : {}),
+    ...(service.calls.length > 0 ? { CALL_SIGNING_KEY: callSigningKey(service.name) } : {}),
+  };
+}
+
+/**
+ * `service`'s identity as a caller in local mode, for local tools that call services
+ * directly (the demo data is seeded as the gateway, which alone may name an admin).
+ */
+export const localCaller = (service: string) =>
+  new CallerIdentity(service, privateKeyFromSeed(callSigningKey(service)));
+
 /** Settings particular to one service in local mode; production sets the same through its pod. */
 const extras: Record<string, (context: LocalContext) => Record<string, string>> = {
   identity: (context) => ({
@@ -101,14 +128,24 @@ export function localServiceEnv(service: RegisteredService, context: LocalContex
     SHUTDOWN_DRAIN_SECONDS: "5",
     LOG_LEVEL: process.env["LOG_LEVEL"] ?? "info",
     ...addresses(context.services),
-    ...(service.stores.includes("postgres") ? { POSTGRES_URL: context.databases[service.name] } : {}),
+    ...(service.stores.includes("postgres")
+      ? {
+          POSTGRES_URL: context.databases[service.name]?.url,
+          POSTGRES_MIGRATION_URL: context.databases[service.name]?.migrationUrl,
+        }
+      : {}),
     ...(service.stores.includes("redis") && redis ? { REDIS_URL: redis } : {}),
+    // Production's write-once store is an S3 bucket with Object Lock; locally, read-only files.
+    ...(service.stores.includes("write-once")
+      ? { WRITE_ONCE_URL: pathToFileURL(dataDir(service.name, "write-once")).href }
+      : {}),
     ...(service.stores.includes("opensearch")
       ? { OPENSEARCH_ENDPOINT: context.servers["PLATFORM_OPENSEARCH_URL"] }
       : {}),
     ...(usesKafka ? { KAFKA_BROKERS: context.servers["PLATFORM_KAFKA_BROKERS"] } : {}),
     ...(service.consumedTopics.length > 0 ? { KAFKA_TOPICS: service.consumedTopics.join(",") } : {}),
     ...generatedSecrets(service),
+    ...callerSettings(service, context.services),
     ...telemetry(context.servers),
     ...faults(context),
     ...extras[service.name]?.(context),

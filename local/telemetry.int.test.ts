@@ -18,6 +18,7 @@ import { CatalogService } from "../services/gen/platform/catalog/v1/catalog_pb.j
 import { loadServiceRegistry } from "../services/registry.js";
 import { type Client, createClient } from "../services/runtime/rpc/client.js";
 import { type RunningService, runService } from "../services/runtime/run-service.js";
+import { testCallers } from "../test/callers.js";
 import { createTestDatabase, testKafkaBrokers, testRedis } from "../test/databases.js";
 import { promAlerts, promQuery, waitFor } from "../test/telemetry.js";
 import { addRules, localAlertLinks } from "./prometheus.js";
@@ -45,6 +46,7 @@ beforeAll(async () => {
   };
   // The OTLP exporters read the standard variables from the process environment.
   Object.assign(process.env, telemetry);
+  const callers = await testCallers();
   running = await runService(definition, {
     ...telemetry,
     POSTGRES_URL: database.url,
@@ -59,8 +61,12 @@ beforeAll(async () => {
     PLATFORM_ALLOW_FAULTS: "true",
     PLATFORM_FAULT_SLOW_MS: String(slowMs),
     PLATFORM_FAULT_SLOW_ROUTE: slowRoute,
+    ...callers.env("catalog"),
   });
-  catalog = createClient(CatalogService, `127.0.0.1:${running.port}`, { timeoutMs: 5_000 });
+  catalog = createClient(CatalogService, `127.0.0.1:${running.port}`, {
+    timeoutMs: 5_000,
+    caller: callers.as("gateway", "catalog"),
+  });
   const { product } = await catalog.createProduct({
     principal: admin,
     sku: `SKU-${randomUUID().slice(0, 8).toUpperCase()}`,

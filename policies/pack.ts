@@ -3,8 +3,9 @@
  * Pulumi CLI; `npm run policy` and the tests run the very same list over offline plans.
  */
 import type { Policies } from "@pulumi/policy";
+import { burnWindows } from "../components/alerting/burn-rate.js";
 import { loadServiceRegistry } from "../services/registry.js";
-import { publicServiceLatencyAlert } from "./rules/alerting.js";
+import { publicServiceLatencyAlert, type WindowPair } from "./rules/alerting.js";
 import { monthlyCost } from "./rules/cost.js";
 import { dataDurabilityPolicies } from "./rules/data-durability.js";
 import { dataStorePolicies } from "./rules/data-stores.js";
@@ -22,6 +23,8 @@ export const packName = "platform-policies";
 export interface PlatformFacts {
   /** Services that serve the public API (`public: true` in their service.ts). */
   readonly publicServices: readonly string[];
+  /** The long and short windows of the platform's SLO burn-rate alerts. */
+  readonly burnRateWindows: readonly WindowPair[];
 }
 
 export function platformPolicies(facts: PlatformFacts): Policies {
@@ -33,15 +36,18 @@ export function platformPolicies(facts: PlatformFacts): Policies {
     ...workloadPolicies,
     ...workloadCompanionPolicies,
     ...edgePolicies,
-    publicServiceLatencyAlert(facts.publicServices),
+    publicServiceLatencyAlert(facts.publicServices, facts.burnRateWindows),
     ...secretPolicies,
     ...tagPolicies,
     monthlyCost,
   ];
 }
 
-/** The facts, read from the service registry (services/<name>/service.ts). */
+/** The facts, read from the service registry (services/<name>/service.ts) and the alerting component. */
 export async function registryFacts(): Promise<PlatformFacts> {
   const services = await loadServiceRegistry();
-  return { publicServices: services.filter((s) => s.public).map((s) => s.name) };
+  return {
+    publicServices: services.filter((s) => s.public).map((s) => s.name),
+    burnRateWindows: burnWindows.map((w) => [w.long, w.short] as const),
+  };
 }

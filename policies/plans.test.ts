@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Plan, PlannedResource } from "../scripts/plan/plan-types.js";
 import { mandatoryViolations, runPolicies } from "../scripts/policy/run.js";
-import { platformPolicies, registryFacts } from "./pack.js";
+import { type PlatformFacts, platformPolicies, registryFacts } from "./pack.js";
 import {
   changeFirst,
   completed,
@@ -17,13 +17,15 @@ import {
   without,
 } from "./test/plans.js";
 
+let facts: PlatformFacts;
 let publicServices: readonly string[];
 let plans: Record<"prod" | "staging", Plan>;
 let prod: Plan;
-const run = (plan: Plan) => runPolicies(plan, platformPolicies({ publicServices }));
+const run = (plan: Plan) => runPolicies(plan, platformPolicies(facts));
 
 beforeAll(async () => {
-  ({ publicServices } = await registryFacts());
+  facts = await registryFacts();
+  ({ publicServices } = facts);
   plans = { prod: await planOfStack("prod"), staging: await planOfStack("staging") };
   prod = completed(plans.prod, publicServices);
 }, 120_000);
@@ -301,6 +303,16 @@ const mutations: [string, string, (plan: Plan) => Plan | { plan: Plan; urn: stri
       }),
   ],
   [
+    "object-lock-compliance",
+    "audit's heads locked in governance mode, which a privileged principal can bypass",
+    (p) =>
+      changeFirst(
+        p,
+        ofType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"),
+        (r) => (r.inputs["rule"] = { defaultRetention: { mode: "GOVERNANCE", days: 2555 } }),
+      ),
+  ],
+  [
     "aws-cost-tags",
     "an untagged VPC",
     (p) => changeFirst(p, ofType("aws:ec2/vpc:Vpc"), (r) => delete r.inputs["tags"]),
@@ -318,7 +330,7 @@ const mutations: [string, string, (plan: Plan) => Plan | { plan: Plan; urn: stri
 describe("breaking one invariant of prod", () => {
   it("covers every policy of the pack", () => {
     expect(mutations.map(([policy]) => policy).sort()).toEqual(
-      platformPolicies({ publicServices: [] })
+      platformPolicies({ publicServices: [], burnRateWindows: [] })
         .map((p) => p.name)
         .sort(),
     );

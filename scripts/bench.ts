@@ -62,7 +62,11 @@ async function bench(options: BenchOptions): Promise<void> {
   process.once("SIGTERM", onSignal);
   try {
     const gatewayBundle = options.gatewayBundle ? resolve(options.gatewayBundle) : undefined;
-    stack = await startStack(ports, logDir, { cpuProfileDir: profileDir, gatewayBundle });
+    stack = await startStack(ports, logDir, {
+      cpuProfileDir: profileDir,
+      profiled: options.profiledService,
+      gatewayBundle,
+    });
     const body = { BENCH_BODY: stack.productJson };
     const hop = (front: number, backend: number) => ({ PORT: String(front), BACKEND_PORT: String(backend) });
     // Backends before the fronts that connect to them.
@@ -129,7 +133,7 @@ async function bench(options: BenchOptions): Promise<void> {
   const loadGenerators =
     "wrk -t1 (closed loop), own node:net generator (open loop), thin client in one process (gRPC direct)";
   console.log(`
-npm run bench, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC${profileDir ? "  (gateway profiled: not comparable)" : ""}
+npm run bench, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC${profileDir ? `  (${options.profiledService} profiled: not comparable)` : ""}
 machine: ${machineLine({ ...machine, loadAverage: loadAtStart })}
 load:    ${options.connections} connections, ${options.warmupSeconds} s warm-up + ${options.seconds} s per scenario, median of ${options.runs} run(s);
          ${loadGenerators}; on the same cores as the servers, nothing pinned
@@ -141,7 +145,8 @@ ${cpuTable(summaries)}
 ${verdictTable(list)}`);
   if (profileDir) {
     const file = newestProfile(profileDir);
-    const perRequest = summaries.find((s) => s.scenario === "gateway")?.cpuPerRequestUs["gateway"];
+    // Per request of the first scenario measured: the one the profile was taken for.
+    const perRequest = summaries[0]?.cpuPerRequestUs[options.profiledService];
     if (file) {
       const summary = summarizeProfile(JSON.parse(readFileSync(file, "utf8")), sourceMapResolver());
       console.log(`\n${formatProfile(summary, perRequest)}\n(${file})`);

@@ -53,6 +53,21 @@ describe("the service registry", () => {
     );
   });
 
+  it("refuses reserving an RPC for a service that does not call it", () => {
+    const beta = svc({ name: "beta", port: 50101, methodCallers: { Reserve: ["alpha"] } });
+    expect(() => resolveRegistry([svc({}), beta])).toThrow(
+      /beta: methodCallers.Reserve names alpha, which does not call beta/,
+    );
+  });
+
+  it("reserves stock for orders and signing keys for the gateway", async () => {
+    const registry = await loadServiceRegistry();
+    const of = (name: string) => registry.find((s) => s.name === name)!;
+    expect(of("catalog").methodCallers).toEqual({ ReserveStock: ["orders"], ReleaseStock: ["orders"] });
+    expect(of("identity").methodCallers).toEqual({ GetSigningKey: ["gateway"] });
+    expect(registry.filter((s) => s.authenticatesUsers).map((s) => s.name)).toEqual(["gateway"]);
+  });
+
   it("refuses consuming a domain that publishes nothing", () => {
     const beta = svc({ name: "beta", port: 50101 });
     expect(() => resolveRegistry([svc({ events: { consumes: ["beta"] } }), beta])).toThrow(
@@ -101,6 +116,24 @@ describe("the service registry", () => {
   it("refuses a declaration with scaling beyond 20 pods, naming the field", () => {
     expect(() => svc({ scaling: { max: 40 } })).toThrow(
       /service "alpha" is declared wrongly:\n {2}- scaling.max/,
+    );
+  });
+
+  it("gives every service SLOs of 99.9% available and 99% under 200 ms over 30 days, which it may override", () => {
+    expect(svc({}).slo).toEqual({
+      availability: 0.999,
+      latency: { target: 0.99, thresholdSeconds: 0.2 },
+      windowDays: 30,
+    });
+    expect(svc({ slo: { latency: { thresholdSeconds: 0.5 } } }).slo.latency).toEqual({
+      target: 0.99,
+      thresholdSeconds: 0.5,
+    });
+  });
+
+  it("refuses an objective its burn-rate alerts could not guard, or a threshold the histogram cannot count", () => {
+    expect(() => svc({ slo: { availability: 0.9, latency: { thresholdSeconds: 0.22 } } })).toThrow(
+      /slo.availability: a share of requests such as 0.999 \(99.9%\), from 0.95 to below 1\n {2}- slo.latency.thresholdSeconds: a bucket bound of the request histogram/,
     );
   });
 

@@ -33,6 +33,10 @@ export function resolveRegistry(specs: readonly ServiceSpec[]): RegisteredServic
       if (!byName.has(callee)) problems.push(`${s.name}: calls unknown service "${callee}"`);
       if (callee === s.name) problems.push(`${s.name}: calls itself`);
     }
+    for (const [rpc, callers] of Object.entries(s.methodCallers))
+      for (const caller of callers)
+        if (!byName.get(caller)?.calls.includes(s.name))
+          problems.push(`${s.name}: methodCallers.${rpc} names ${caller}, which does not call ${s.name}`);
     if (s.events.consumes !== "all") {
       for (const domain of s.events.consumes) {
         if (!byName.get(domain)?.events.publishes)

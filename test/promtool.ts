@@ -67,9 +67,12 @@ export interface InputSeries {
   readonly values: string;
 }
 
-/** `promtool test rules` with the rules file and the given tests, one-minute evaluations. */
-export function testRules(rules: string, tests: readonly RuleTest[]): PromtoolRun {
-  const testFile = stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests });
+/**
+ * `promtool test rules` with the rules file and the given tests, evaluated every minute
+ * (or every `evaluationInterval`, for tests that span days).
+ */
+export function testRules(rules: string, tests: readonly RuleTest[], evaluationInterval = "1m"): PromtoolRun {
+  const testFile = stringify({ rule_files: ["rules.yaml"], evaluation_interval: evaluationInterval, tests });
   return inTempDir({ "rules.yaml": rules, "tests.yaml": testFile }, (dir) =>
     promtool(dir, ["test", "rules", "tests.yaml"]),
   );

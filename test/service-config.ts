@@ -185,6 +185,7 @@ function maskedStandIn(variable: string, service: RegisteredService): string | u
     KAFKA_SASL_MECHANISM: "SCRAM-SHA-512",
     KAFKA_CLIENT_ID: service.name,
     KAFKA_CONSUMER_GROUP: consumerGroup(service),
+    CALL_SIGNING_KEY: generateSecret("key-256-base64"),
   };
   return standIns[variable];
 }

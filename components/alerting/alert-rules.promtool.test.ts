@@ -13,6 +13,14 @@ import {
   testRules,
 } from "../../test/promtool.js";
 import { type AlertLinks, type AlertRule, alertAnnotations, alertLabels, alertRules } from "./alert-rules.js";
+import {
+  type BurnRateKind,
+  type BurnWindow,
+  burnRateKinds,
+  burnThreshold,
+  burnWindows,
+  errorRatioQuery,
+} from "./burn-rate.js";
 import { dashboardUid, panels } from "./dashboard.js";
 import { analysisRecords, renderRuleFile, ruleFile } from "./prometheus-rules.js";
 
@@ -61,8 +69,8 @@ function firesBetween(
   } satisfies RuleTest;
 }
 
-function expectPasses(tests: RuleTest[]) {
-  const run = testRules(rulesYaml, tests);
+function expectPasses(tests: RuleTest[], rules = rulesYaml, evaluationInterval = "1m") {
+  const run = testRules(rules, tests, evaluationInterval);
   expect(run.output).toContain("SUCCESS");
   expect(run.status, run.output).toBe(0);
 }
@@ -194,6 +202,117 @@ describe("the Prometheus rules generated from the alert definitions", () => {
         30,
       );
       expectPasses([firesBetween(alert, [waiting], ["4m"], ["5m"], { pod: pod.pod })]);
+    });
+  });
+
+  describe("the SLO burn-rate alerts", () => {
+    const catalog = services.find((s) => s.name === "catalog")!;
+    // Catalog's rules only, rendered the same way: these tests evaluate hours and days of
+    // samples, and the other services' rules would only multiply the work by seven.
+    const catalogRules = renderRuleFile(
+      ruleFile(
+        rules.filter((r) => r.service === "catalog"),
+        links,
+        ["catalog"],
+      ),
+    );
+    const labels = { ...gateway, service: "catalog", route: "GetProduct" };
+    const [fastPair, , ticketPair] = burnWindows as [BurnWindow, BurnWindow, BurnWindow];
+
+    /**
+     * Catalog's traffic, 1000 requests a minute, in phases that each spend its `kind` SLO's
+     * error budget `burn` times over (1x spends the 30-day budget in 30 days), sampled every
+     * `step` minutes. Availability: that share of requests fail. Latency: that share take
+     * 300 ms, on a route of their own, and the rest 90 ms.
+     */
+    function burning(kind: BurnRateKind, phases: { minutes: number; burn: number }[], step = 1) {
+      const budget =
+        1 - (kind === "availability-burn" ? catalog.slo.availability : catalog.slo.latency.target);
+      const shares = phases.flatMap((p) => Array<number>(p.minutes / step).fill(p.burn * budget));
+      const requests = 1000 * step;
+      if (kind === "availability-burn")
+        return requestHistogram(
+          labels,
+          shares.map((share) => ({ requests, seconds: 0.09, errors: share * requests })),
+        );
+      return [
+        ...requestHistogram(
+          { ...labels, route: "fast" },
+          shares.map((share) => ({ requests: requests * (1 - share), seconds: 0.09 })),
+        ),
+        ...requestHistogram(
+          { ...labels, route: "slow" },
+          shares.map((share) => ({ requests: requests * share, seconds: 0.3 })),
+        ),
+      ];
+    }
+
+    /** At `at`, the error ratio over `range` is still above the window pair's threshold. */
+    const stillAbove = (kind: BurnRateKind, window: BurnWindow, range: string, at: string) => ({
+      expr: `(${errorRatioQuery(kind, catalog, range)}) > bool ${burnThreshold(kind, catalog, window)}`,
+      eval_time: at,
+      exp_samples: [{ labels: "{}", value: 1 }],
+    });
+
+    const healthy6h = { minutes: 360, burn: 0 };
+
+    describe.each(burnRateKinds)("%s", (kind) => {
+      const page = rule(`catalog-${kind}-page`);
+      const ticket = rule(`catalog-${kind}-ticket`);
+
+      it("pages 10 minutes into a 100x burn (1 h and 5 min over 14.4x), and stops 6 minutes after it ends", () => {
+        // Six healthy hours, 20 minutes at 100x from minute 360, then healthy again. At
+        // minute 368 the last hour holds 8 bad minutes of 60 (13.3x), at 370 ten (16.7x).
+        const outage = burning(kind, [healthy6h, { minutes: 20, burn: 100 }, { minutes: 60, burn: 0 }]);
+        expectPasses(
+          [
+            {
+              ...firesBetween(page, outage, ["368m", "386m", "440m"], ["370m", "380m", "382m"]),
+              // At 386 the hour is still far over 14.4x: only the 5-minute window reset the page.
+              promql_expr_test: [stillAbove(kind, fastPair, "1h", "386m")],
+            },
+          ],
+          catalogRules,
+        );
+      });
+
+      it("pages on a 12x burn through the 6 h and 30 min pair after 3 hours; the 1 h pair stays silent below 14.4x", () => {
+        // The last 6 hours pass 6x once more than half of them burned at 12x: minute 540.
+        const leak = burning(kind, [healthy6h, { minutes: 240, burn: 12 }]);
+        expectPasses([firesBetween(page, leak, ["420m", "530m"], ["550m", "600m"])], catalogRules);
+      });
+
+      it("never pages below 6x", () => {
+        const slow = burning(kind, [{ minutes: 720, burn: 5 }]);
+        expectPasses([firesBetween(page, slow, ["60m", "360m", "720m"], [])], catalogRules);
+      });
+
+      it("opens a ticket once a 2x burn has spent 10% of the budget over 3 days, and closes 3 hours after it ends", () => {
+        // A healthy day, 30 hours at 2x, 6 healthy hours, in 10-minute samples. The 3 days
+        // pass 1x when more than half of them burned (after 24 h at 2x); the last 6 hours
+        // drop below 1x once more than half of them are healthy again (3 h after the end).
+        const long = burning(kind, [{ minutes: 1440, burn: 0 }, { minutes: 1800, burn: 2 }, healthy6h], 10);
+        expectPasses(
+          [
+            {
+              ...firesBetween(ticket, long, ["2760m", "3430m"], ["3000m", "3240m", "3400m"]),
+              interval: "10m",
+              promql_expr_test: [stillAbove(kind, ticketPair, "3d", "3430m")],
+            },
+          ],
+          catalogRules,
+          "10m",
+        );
+      });
+
+      it("opens no ticket below 1x, however long it lasts", () => {
+        const fourDays = burning(kind, [{ minutes: 5760, burn: 0.8 }], 10);
+        expectPasses(
+          [{ ...firesBetween(ticket, fourDays, ["4320m", "5760m"], []), interval: "10m" }],
+          catalogRules,
+          "10m",
+        );
+      });
     });
   });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { latencyObjective } from "../../contracts/telemetry-schema.js";
 import { repoRoot } from "../../local/paths.js";
 import { loadServiceRegistry } from "../../services/registry.js";
-import { alertAnnotations, alertKinds, alertKindsFor, alertRules, runbookFile } from "./alert-rules.js";
+import { alertAnnotations, alertKinds, alertRules, runbookFile } from "./alert-rules.js";
 import { dashboardUid } from "./dashboard.js";
 
 const services = await loadServiceRegistry();
@@ -45,10 +45,22 @@ describe("alertRules", () => {
   });
 
   it("never pages for lag, backlog or restarts alone", () => {
-    for (const rule of rules)
+    for (const rule of rules.filter((r) => !r.kind.endsWith("-burn")))
       expect(rule.severity).toBe(
         rule.kind === "api-latency" || rule.kind === "error-rate" ? "critical" : "warning",
       );
+  });
+
+  it("gives every service a page and a ticket on the burn rate of each of its two SLOs", () => {
+    for (const service of services) {
+      const burns = rules.filter((r) => r.service === service.name && r.kind.endsWith("-burn"));
+      expect(burns.map((r) => [r.kind, r.severity])).toEqual([
+        ["availability-burn", "critical"],
+        ["availability-burn", "warning"],
+        ["latency-burn", "critical"],
+        ["latency-burn", "warning"],
+      ]);
+    }
   });
 });
 
@@ -80,7 +92,7 @@ describe("the runbooks", () => {
   });
 
   it("cover every kind an alert can have, and no other", () => {
-    const kinds = new Set(services.flatMap(alertKindsFor));
+    const kinds = new Set(rules.map((r) => r.kind));
     expect([...kinds].sort()).toEqual([...alertKinds].sort());
   });
 });

@@ -9,14 +9,19 @@ import { latencyObjective, metricNames } from "../../contracts/telemetry-schema.
 import type { RegisteredService } from "../../services/registry.js";
 import { workloadNamespace } from "../../stacks/naming.js";
 import { matchers, p99LatencyQuery, successRateQuery } from "../microservice/analysis-queries.js";
+import { burnRateAlerts, burnRateKinds } from "./burn-rate.js";
 
-export const alertKinds = [
+/** Alerts on one expression crossing a threshold for a while. */
+export const thresholdKinds = [
   "api-latency",
   "error-rate",
   "consumer-lag",
   "outbox-backlog",
   "crash-looping",
 ] as const;
+export type ThresholdKind = (typeof thresholdKinds)[number];
+/** Every kind: the threshold alerts and the SLO burn-rate alerts (burn-rate.ts). */
+export const alertKinds = [...thresholdKinds, ...burnRateKinds] as const;
 export type AlertKind = (typeof alertKinds)[number];
 
 /** critical pages on-call at once; warning opens a low-urgency PagerDuty incident. */
@@ -53,7 +58,7 @@ export const alertThresholds = {
 /** The rate window of alert queries: five one-minute metric exports. */
 export const alertWindow = "5m";
 
-const titles: Record<AlertKind, string> = {
+const titles: Record<ThresholdKind, string> = {
   "api-latency": "ApiLatencyP99High",
   "error-rate": "ErrorRateHigh",
   "consumer-lag": "ConsumerLagHigh",
@@ -67,8 +72,8 @@ export const runbookFile = (kind: AlertKind) => `${kind}.md`;
 const podSeries = (metric: string, service: string, extra = "") =>
   `${metric}{namespace="${workloadNamespace}",container="${service}"${extra}}`;
 
-/** The PromQL of one alert kind for one service. */
-export function alertExpression(kind: AlertKind, service: string): string {
+/** The PromQL of one threshold alert for one service. */
+export function alertExpression(kind: ThresholdKind, service: string): string {
   const selector = { service };
   switch (kind) {
     case "api-latency":
@@ -89,7 +94,7 @@ export function alertExpression(kind: AlertKind, service: string): string {
 
 const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
 
-const holdFor: Record<AlertKind, string> = {
+const holdFor: Record<ThresholdKind, string> = {
   "api-latency": `${latencyObjective.forMinutes}m`,
   "error-rate": "5m",
   "consumer-lag": "10m",
@@ -97,7 +102,7 @@ const holdFor: Record<AlertKind, string> = {
   "crash-looping": "5m",
 };
 
-function summary(kind: AlertKind, service: string): string {
+function summary(kind: ThresholdKind, service: string): string {
   const held = `for ${Number.parseInt(holdFor[kind], 10)} minutes`;
   switch (kind) {
     case "api-latency":
@@ -113,9 +118,9 @@ function summary(kind: AlertKind, service: string): string {
   }
 }
 
-/** The kinds a service gets: what it serves, publishes and consumes decides. */
-export function alertKindsFor(service: RegisteredService): AlertKind[] {
-  return alertKinds.filter((kind) => {
+/** The threshold kinds a service gets: what it serves, publishes and consumes decides. */
+function alertKindsFor(service: RegisteredService): ThresholdKind[] {
+  return thresholdKinds.filter((kind) => {
     if (kind === "api-latency") return service.public;
     if (kind === "consumer-lag") return service.consumedTopics.length > 0;
     if (kind === "outbox-backlog") return service.topic !== undefined;
@@ -124,13 +129,13 @@ export function alertKindsFor(service: RegisteredService): AlertKind[] {
 }
 
 /** Latency of public services and failing requests page; the rest opens low-urgency incidents. */
-const severityOf = (kind: AlertKind): Severity =>
+const severityOf = (kind: ThresholdKind): Severity =>
   kind === "api-latency" || kind === "error-rate" ? "critical" : "warning";
 
-/** Every alert of every service, in registry order. */
+/** Every alert of every service, in registry order: its threshold alerts, then its SLOs' burn rates. */
 export function alertRules(services: readonly RegisteredService[]): AlertRule[] {
-  return services.flatMap((service) =>
-    alertKindsFor(service).map((kind) => ({
+  return services.flatMap((service) => [
+    ...alertKindsFor(service).map((kind) => ({
       uid: `${service.name}-${kind}`,
       name: `${titles[kind]} ${service.name}`,
       kind,
@@ -140,7 +145,8 @@ export function alertRules(services: readonly RegisteredService[]): AlertRule[] 
       severity: severityOf(kind),
       summary: summary(kind, service.name),
     })),
-  );
+    ...burnRateAlerts(service),
+  ]);
 }
 
 export interface AlertLinks {

@@ -163,6 +163,8 @@ export const panelOf: Record<AlertKind, number> = {
   "consumer-lag": 9,
   "outbox-backlog": 9,
   "crash-looping": 10,
+  "availability-burn": 2,
+  "latency-burn": 1,
 };
 
 /** Two panels a row, 12 columns wide, 8 high. */

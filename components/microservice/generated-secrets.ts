@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { secretGenerators } from "../../contracts/service-spec.js";
+import { type SecretGenerator, secretGenerators } from "../../contracts/service-spec.js";
 import type { RegisteredService } from "../../services/registry.js";
 import { invalid } from "../shared/validation.js";
 import { nameLabel } from "./network-policy-rules.js";
@@ -22,7 +22,21 @@ export function validateGeneratedSecretsArgs(args: GeneratedSecretsArgs): void {
 }
 
 /** `IDENTITY_KEY_ENCRYPTION_KEY` → `identity-key-encryption-key`, for resource names. */
-const resourceSuffix = (variable: string) => variable.toLowerCase().replace(/_/g, "-");
+export const resourceSuffix = (variable: string) => variable.toLowerCase().replace(/_/g, "-");
+
+/**
+ * One generated value as a secret Output: made once, protected, blind to changes of its
+ * inputs (see `GeneratedSecrets` for why a key must never rotate by accident).
+ */
+export function generateOnce(name: string, generator: SecretGenerator, parent: pulumi.Resource) {
+  const { bytes, encoding } = secretGenerators[generator];
+  const generated = new random.RandomBytes(
+    name,
+    { length: bytes },
+    { parent, protect: true, ignoreChanges: ["length", "keepers"] },
+  );
+  return pulumi.secret(generated[encoding]);
+}
 
 /**
  * The secrets a service declares in its registry entry (`secrets`), generated once by the
@@ -56,15 +70,8 @@ export class GeneratedSecrets extends pulumi.ComponentResource {
     );
 
     const values: Record<string, pulumi.Output<string>> = {};
-    for (const declared of service.secrets) {
-      const { bytes, encoding } = secretGenerators[declared.generate];
-      const generated = new random.RandomBytes(
-        `${name}-${resourceSuffix(declared.env)}`,
-        { length: bytes },
-        { parent: this, protect: true, ignoreChanges: ["length", "keepers"] },
-      );
-      values[declared.env] = pulumi.secret(generated[encoding]);
-    }
+    for (const declared of service.secrets)
+      values[declared.env] = generateOnce(`${name}-${resourceSuffix(declared.env)}`, declared.generate, this);
     this.values = values;
 
     this.secret = new k8s.core.v1.Secret(

@@ -36,7 +36,8 @@ export interface PolicyContext extends StoreNetworks {
   readonly callsAwsApis: boolean;
 }
 
-export const storePorts: Readonly<Record<Store, number>> = {
+/** The stores in the isolated subnets, by port; "write-once" is S3, reached over the AWS API rule. */
+export const storePorts: Readonly<Record<Exclude<Store, "write-once">, number>> = {
   postgres: postgresPort,
   redis: redisPort,
   opensearch: opensearchPort,
@@ -84,7 +85,8 @@ export function egressRules(service: RegisteredService, ctx: PolicyContext) {
     rules.push({ to: [pods(callee)], ports: [tcp(target.port)] });
   }
   for (const store of service.stores)
-    rules.push({ to: ipBlocks(ctx.isolatedCidrs), ports: [tcp(storePorts[store])] });
+    if (store !== "write-once")
+      rules.push({ to: ipBlocks(ctx.isolatedCidrs), ports: [tcp(storePorts[store])] });
   if (service.topic !== undefined || service.consumedTopics.length > 0)
     rules.push({ to: ipBlocks(ctx.kafkaCidrs), ports: [tcp(scramPort)] });
   rules.push({ to: [namespace(ctx.observabilityNamespace)], ports: [tcp(ctx.otlpPort)] });

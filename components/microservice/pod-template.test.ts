@@ -119,6 +119,22 @@ describe("the pod", () => {
     expect(env("gateway")["KAFKA_BROKERS"]).toBeUndefined();
   });
 
+  it("migrates as the database owner in an init container; the serving container only checks, as the login role", () => {
+    const [migrate, ...others] = pod("audit").initContainers!;
+    expect(others).toEqual([]);
+    expect(migrate).toMatchObject({ name: "migrate", args: ["migrate"], image: options.image });
+    expect(migrate!.env).toEqual([
+      {
+        name: "POSTGRES_MIGRATION_URL",
+        valueFrom: { secretKeyRef: { name: "audit-postgres-owner", key: "url" } },
+      },
+    ]);
+    expect(migrate!.securityContext).toEqual(container("audit").securityContext);
+    expect(env("audit")["POSTGRES_MIGRATIONS"]).toEqual({ name: "POSTGRES_MIGRATIONS", value: "check" });
+    expect(JSON.stringify(container("audit"))).not.toContain("postgres-owner");
+    expect(pod("search").initContainers).toBeUndefined();
+  });
+
   it("names the service, version, collector and revision for OpenTelemetry", () => {
     const e = env("orders");
     expect(e["OTEL_SERVICE_NAME"]).toEqual({ name: "OTEL_SERVICE_NAME", value: "orders" });

@@ -10,6 +10,7 @@ import { postgresNames } from "../postgres/postgres-plan.js";
 import { redisNames } from "../redis/redis-plan.js";
 import { configMapName } from "../search/search-plan.js";
 import { invalid } from "../shared/validation.js";
+import { writeOnceConfigMapName } from "../write-once/write-once-plan.js";
 import { nameLabel, servedThroughIngress } from "./network-policy-rules.js";
 import { workloadServiceNames } from "./rollout-steps.js";
 
@@ -79,7 +80,11 @@ const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fiel
 export function storeEnv(service: RegisteredService) {
   const env: object[] = [];
   if (service.stores.includes("postgres"))
-    env.push(secretEnv("POSTGRES_URL", postgresNames(service.name).secret, "url"));
+    // The login role only; the `migrate` init container applied the schema as the owner.
+    env.push(secretEnv("POSTGRES_URL", postgresNames(service.name).secret, "url"), {
+      name: "POSTGRES_MIGRATIONS",
+      value: "check",
+    });
   if (service.stores.includes("redis")) {
     const secret = redisNames(service.name).secret;
     env.push(secretEnv("REDIS_URL", secret, "url"), secretEnv("REDIS_KEY_PREFIX", secret, "keyPrefix"));
@@ -100,6 +105,10 @@ export function storeEnv(service: RegisteredService) {
         value: service.consumedTopics.join(","),
       });
   }
+  if (service.stores.includes("write-once")) {
+    const configMap = writeOnceConfigMapName(service.name);
+    env.push(configEnv("WRITE_ONCE_URL", configMap, "url"), configEnv("AWS_REGION", configMap, "region"));
+  }
   if (service.stores.includes("opensearch")) {
     const configMap = configMapName(service.name);
     env.push(
@@ -116,6 +125,27 @@ export const generatedSecretName = (service: string) => `${service}-generated`;
 /** Each secret the registry entry declares, from Secret `<service>-generated` under its variable's name. */
 export function generatedSecretEnv(service: RegisteredService) {
   return service.secrets.map((s) => secretEnv(s.env, generatedSecretName(service.name), s.env));
+}
+
+/** The Secret with a calling service's call signing key (components/microservice/service-identities.ts). */
+export const callKeySecretName = (service: string) => `${service}-call-key`;
+/** The ConfigMap with who may call a gRPC service: its callers' public keys. */
+export const callersConfigMapName = (service: string) => `${service}-callers`;
+
+/**
+ * Service-to-service authentication (contracts/caller-keys.ts): a caller's
+ * `CALL_SIGNING_KEY` from its Secret, a gRPC service's `CALLER_KEYS` and `PRINCIPAL_CALLERS`
+ * from its ConfigMap.
+ */
+export function callerIdentityEnv(service: RegisteredService) {
+  return [
+    ...(service.calls.length > 0
+      ? [secretEnv("CALL_SIGNING_KEY", callKeySecretName(service.name), "CALL_SIGNING_KEY")]
+      : []),
+    ...(service.protocol === "grpc"
+      ? ["CALLER_KEYS", "PRINCIPAL_CALLERS"].map((v) => configEnv(v, callersConfigMapName(service.name), v))
+      : []),
+  ];
 }
 
 /**
@@ -236,9 +266,34 @@ export function placement(service: string) {
   };
 }
 
+/**
+ * For a Postgres service, the init container that applies its migrations as the database's
+ * owner (`node main.mjs migrate`) before the service starts. The owner's credentials reach
+ * this container alone, so the serving one cannot change the schema nor disable audit's
+ * append-only triggers, whatever runs in it.
+ */
+export function migrationContainers(service: RegisteredService, options: Pick<PodOptions, "image">) {
+  if (!service.stores.includes("postgres")) return [];
+  return [
+    {
+      name: "migrate",
+      image: options.image,
+      imagePullPolicy: "IfNotPresent",
+      args: ["migrate"],
+      env: [secretEnv("POSTGRES_MIGRATION_URL", postgresNames(service.name).ownerSecret, "url")],
+      resources: {
+        requests: { cpu: service.resources.cpu, memory: service.resources.memory },
+        limits: { cpu: service.resources.cpuLimit, memory: service.resources.memoryLimit },
+      },
+      securityContext: containerSecurityContext,
+    },
+  ];
+}
+
 /** The pod template's `spec`. */
 export function podSpec(service: RegisteredService, options: PodOptions) {
   requirePinnedImage(options.image);
+  const migrations = migrationContainers(service, options);
   const portName = service.protocol === "grpc" ? "grpc" : "http";
   return {
     serviceAccountName: options.serviceAccountName,
@@ -255,6 +310,7 @@ export function podSpec(service: RegisteredService, options: PodOptions) {
     },
     terminationGracePeriodSeconds: terminationGracePeriod(options.preStopSeconds, options.drainSeconds),
     ...placement(service.name),
+    ...(migrations.length > 0 ? { initContainers: migrations } : {}),
     containers: [
       {
         name: service.name,
@@ -265,6 +321,7 @@ export function podSpec(service: RegisteredService, options: PodOptions) {
           ...runtimeEnv(service, options),
           ...storeEnv(service),
           ...generatedSecretEnv(service),
+          ...callerIdentityEnv(service),
           ...calleeEnv(service, options.services, options.namespace),
           ...ingressEnv(service),
         ],

@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { latencyObjective } from "../../contracts/telemetry-schema.js";
 import { createServiceAccountRole, type IrsaIssuer } from "../cluster/irsa.js";
 import { createEncryptionKey } from "../shared/kms.js";
-import { type Tags, tagged } from "../shared/tags.js";
+import { createPrivateBucket } from "../shared/private-bucket.js";
+import type { Tags } from "../shared/tags.js";
 import { invalid, requireThreeZones, requireWholeNumber } from "../shared/validation.js";
 import {
   charts,
@@ -27,7 +28,7 @@ import {
   tempoValues,
 } from "./chart-values.js";
 import { agentConfig, agentEnv, type CollectorPipelineArgs, gatewayConfig } from "./collector-config.js";
-import { backendAccessPolicy, bucketName, lifecycleRules, tlsOnlyBucketPolicy } from "./storage.js";
+import { backendAccessPolicy, bucketName, lifecycleRules } from "./storage.js";
 
 /** Days each signal is kept by its backend. */
 export interface RetentionDays {
@@ -147,53 +148,18 @@ export class Observability extends pulumi.ComponentResource {
         { description: `Encrypts the ${backend} bucket of ${args.prefix}`, tags: args.tags },
         this,
       );
-      const bucket = new aws.s3.Bucket(
+      const bucket = createPrivateBucket(
         child,
         {
           bucket: accountId.apply((id) => bucketName(args.prefix, backend, id)),
-          tags: tagged(args.tags, child),
+          kmsKeyArn: kmsKey.arn,
+          tags: args.tags,
         },
-        { parent: this },
+        this,
       );
-      const id = bucket.id;
-      new aws.s3.BucketOwnershipControls(
+      new aws.s3.BucketLifecycleConfiguration(
         child,
-        { bucket: id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-        { parent: this },
-      );
-      new aws.s3.BucketPublicAccessBlock(
-        child,
-        {
-          bucket: id,
-          blockPublicAcls: true,
-          blockPublicPolicy: true,
-          ignorePublicAcls: true,
-          restrictPublicBuckets: true,
-        },
-        { parent: this },
-      );
-      new aws.s3.BucketServerSideEncryptionConfiguration(
-        child,
-        {
-          bucket: id,
-          rules: [
-            {
-              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKey.arn },
-              bucketKeyEnabled: true,
-            },
-          ],
-        },
-        { parent: this },
-      );
-      new aws.s3.BucketVersioning(
-        child,
-        { bucket: id, versioningConfiguration: { status: "Enabled" } },
-        { parent: this },
-      );
-      new aws.s3.BucketLifecycleConfiguration(child, { bucket: id, rules: lifecycleRules }, { parent: this });
-      new aws.s3.BucketPolicy(
-        child,
-        { bucket: id, policy: bucket.bucket.apply(tlsOnlyBucketPolicy) },
+        { bucket: bucket.id, rules: lifecycleRules },
         { parent: this },
       );
       const role = createServiceAccountRole(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backendAccessPolicy, bucketName, lifecycleRules, tlsOnlyBucketPolicy } from "./storage.js";
+import { tlsOnlyBucketPolicy } from "../shared/private-bucket.js";
+import { backendAccessPolicy, bucketName, lifecycleRules } from "./storage.js";
 
 const key = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-0000-1111-2222-333344445555";
 

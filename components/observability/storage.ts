@@ -4,6 +4,7 @@
  * and the lifecycle rules. Retention of the data itself is the backends' job (their
  * compactors delete expired blocks and chunks); S3 lifecycle only cleans up after them.
  */
+import { bucketArn } from "../shared/private-bucket.js";
 import type { StorageBackend } from "./backends.js";
 
 /** `<prefix>-<backend>-<account>`: global S3 names stay unique per account and stack. */
@@ -12,25 +13,6 @@ export function bucketName(prefix: string, backend: StorageBackend, accountId: s
   if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(name))
     throw new Error(`"${name}" is not a valid S3 bucket name (3-63 lowercase letters, digits, hyphens)`);
   return name;
-}
-
-export const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
-
-/** Denies every request that does not use TLS, to the bucket and to its objects. */
-export function tlsOnlyBucketPolicy(name: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn(name), `${bucketArn(name)}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  });
 }
 
 /**

@@ -7,11 +7,13 @@ import {
 } from "./postgres-plan.js";
 
 describe("postgresNames", () => {
-  it("gives a service a database of its name and a role with the _svc suffix", () => {
+  it("gives a service a database of its name, a login role _svc and an owner role _owner", () => {
     expect(postgresNames("catalog")).toEqual({
       database: "catalog",
       role: "catalog_svc",
+      owner: "catalog_owner",
       secret: "catalog-postgres",
+      ownerSecret: "catalog-postgres-owner",
     });
   });
 
@@ -19,7 +21,9 @@ describe("postgresNames", () => {
     expect(postgresNames("order-history")).toEqual({
       database: "order_history",
       role: "order_history_svc",
+      owner: "order_history_owner",
       secret: "order-history-postgres",
+      ownerSecret: "order-history-postgres-owner",
     });
   });
 });

@@ -4,6 +4,8 @@
  * Tested without any cloud.
  */
 
+import type { DatabaseAccess } from "../../contracts/service-spec.js";
+
 /** The port Aurora PostgreSQL listens on. */
 export const postgresPort = 5432;
 
@@ -13,14 +15,18 @@ export const masterUsername = "platform_admin";
 /** Names PostgreSQL reserves or RDS uses itself; no service database may take them. */
 export const reservedDatabaseNames: readonly string[] = ["postgres", "template0", "template1", "rdsadmin"];
 
-/** What one service gets in the cluster, and the Kubernetes Secret that tells it. */
+/** What one service gets in the cluster, and the Kubernetes Secrets that tell it. */
 export interface PostgresNames {
-  /** The database it owns, e.g. `catalog`. */
+  /** Its database, e.g. `catalog`. */
   readonly database: string;
-  /** The login role that owns the database, e.g. `catalog_svc`. */
+  /** The login role the service serves as, e.g. `catalog_svc`: rows only, never the schema. */
   readonly role: string;
-  /** The Kubernetes Secret with its credentials, e.g. `catalog-postgres`. */
+  /** The role that owns the database and its objects and runs the migrations, e.g. `catalog_owner`. */
+  readonly owner: string;
+  /** The Kubernetes Secret with the login role's credentials, e.g. `catalog-postgres`. */
   readonly secret: string;
+  /** The Secret with the owner's, read only by the pod's `migrate` init container, e.g. `catalog-postgres-owner`. */
+  readonly ownerSecret: string;
 }
 
 /**
@@ -29,7 +35,25 @@ export interface PostgresNames {
  */
 export function postgresNames(service: string): PostgresNames {
   const identifier = service.replace(/-/g, "_");
-  return { database: identifier, role: `${identifier}_svc`, secret: `${service}-postgres` };
+  return {
+    database: identifier,
+    role: `${identifier}_svc`,
+    owner: `${identifier}_owner`,
+    secret: `${service}-postgres`,
+    ownerSecret: `${service}-postgres-owner`,
+  };
+}
+
+/**
+ * What a service's login role may do, on every table and sequence its owner creates
+ * (`databaseAccess` in service.ts): read-write services change rows; an append-only one
+ * (audit) may only add and read them, and draw numbers from sequences (nextval), never
+ * set them. Neither may change the schema: ALTER, DROP, TRUNCATE, triggers are the owner's.
+ */
+export function loginRolePrivileges(access: DatabaseAccess): { tables: string[]; sequences: string[] } {
+  return access === "append-only"
+    ? { tables: ["SELECT", "INSERT"], sequences: ["USAGE"] }
+    : { tables: ["SELECT", "INSERT", "UPDATE", "DELETE"], sequences: ["USAGE", "SELECT"] };
 }
 
 /** The major version of an Aurora PostgreSQL engine version such as "16.6". */

@@ -125,9 +125,11 @@ describe("Postgres", () => {
     });
   });
 
-  it("creates a login role and a database it owns for exactly the services that declare postgres", async () => {
+  it("creates an owner role, a login role and a database the owner owns for exactly the services that declare postgres", async () => {
     const roles = await recorded("postgresql:index/role:Role", pg);
-    expect(roles.map((r) => r.inputs["name"]).sort()).toEqual(declaring.map((s) => `${s}_svc`));
+    expect(roles.map((r) => r.inputs["name"]).sort()).toEqual(
+      declaring.flatMap((s) => [`${s}_owner`, `${s}_svc`]),
+    );
     for (const r of roles)
       expect(r.inputs).toMatchObject({
         login: true,
@@ -137,17 +139,43 @@ describe("Postgres", () => {
       });
     const databases = await recorded("postgresql:index/database:Database", pg);
     expect(databases.map((d) => [d.inputs["name"], d.inputs["owner"]]).sort()).toEqual(
-      declaring.map((s) => [s, `${s}_svc`]),
+      declaring.map((s) => [s, `${s}_owner`]),
     );
     expect(declaring).not.toContain("gateway");
     expect(declaring).not.toContain("search");
   });
 
-  it("revokes every privilege of PUBLIC on each service database", async () => {
+  it("revokes every privilege of PUBLIC on each service database and its schema, and lets the login role connect", async () => {
     const grants = await recorded("postgresql:index/grant:Grant", pg);
-    expect(grants.map((g) => g.inputs["database"]).sort()).toEqual(declaring);
-    for (const g of grants)
-      expect(g.inputs).toMatchObject({ role: "public", objectType: "database", privileges: [] });
+    const of = (service: string) =>
+      grants
+        .filter((g) => g.inputs["database"] === service)
+        .map((g) => [g.inputs["role"], g.inputs["objectType"], g.inputs["privileges"]]);
+    for (const service of declaring)
+      expect(of(service)).toEqual(
+        expect.arrayContaining([
+          ["public", "database", []],
+          [`${service}_svc`, "database", ["CONNECT"]],
+          ["public", "schema", []],
+          [`${service}_owner`, "schema", ["CREATE", "USAGE"]],
+          [`${service}_svc`, "schema", ["USAGE"]],
+        ]),
+      );
+  });
+
+  it("gives each login role rows, never the schema: audit's only reads and inserts", async () => {
+    const defaults = await recorded("postgresql:index/defaultPrivileges:DefaultPrivileges", pg);
+    const of = (service: string, objectType: string) =>
+      defaults.find((d) => d.inputs["database"] === service && d.inputs["objectType"] === objectType)!.inputs;
+    expect(of("audit", "table")).toMatchObject({
+      owner: "audit_owner",
+      role: "audit_svc",
+      schema: "public",
+      privileges: ["SELECT", "INSERT"],
+    });
+    expect(of("audit", "sequence")["privileges"]).toEqual(["USAGE"]);
+    expect(of("orders", "table")["privileges"]).toEqual(["SELECT", "INSERT", "UPDATE", "DELETE"]);
+    expect(defaults).toHaveLength(declaring.length * 2);
   });
 
   it("manages roles over TLS as a non-superuser", async () => {
@@ -156,10 +184,10 @@ describe("Postgres", () => {
     expect(String(provider?.inputs["superuser"])).toBe("false");
   });
 
-  it("hands each declaring service a labelled Secret <service>-postgres in the namespace", async () => {
+  it("hands each declaring service labelled Secrets <service>-postgres and <service>-postgres-owner", async () => {
     const secrets = await recorded("kubernetes:core/v1:Secret", pg);
     expect(secrets.map((s) => (s.inputs["metadata"] as { name: string }).name).sort()).toEqual(
-      declaring.map((s) => `${s}-postgres`),
+      declaring.flatMap((s) => [`${s}-postgres`, `${s}-postgres-owner`]),
     );
     for (const s of secrets) {
       const metadata = s.inputs["metadata"] as {
@@ -168,7 +196,9 @@ describe("Postgres", () => {
         labels: Record<string, string>;
       };
       expect(metadata.namespace).toBe("platform");
-      expect(`${metadata.labels["app.kubernetes.io/name"]}-postgres`).toBe(metadata.name);
+      expect(metadata.name).toMatch(
+        new RegExp(`^${metadata.labels["app.kubernetes.io/name"]}-postgres(-owner)?$`),
+      );
       expect(s.inputs["stringData"]).toBe("[secret]");
     }
     expect(pg.secretNames).toEqual(Object.fromEntries(declaring.map((s) => [s, `${s}-postgres`])));

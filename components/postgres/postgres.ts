@@ -15,6 +15,7 @@ import {
   clusterParameterGroupFamily,
   clusterParameters,
   connectionUrl,
+  loginRolePrivileges,
   majorVersion,
   masterUsername,
   postgresNames,
@@ -50,6 +51,8 @@ export interface PostgresArgs extends DataStoreArgs {
   readonly logRetentionDays?: number;
   /** The most concurrent connections each service role may open (default 200). */
   readonly connectionLimitPerService?: number;
+  /** The most concurrent connections each database owner may open: migrations only (default 10). */
+  readonly connectionLimitPerOwner?: number;
   /**
    * The `sslmode` in each service's Secret and URL (default "verify-full": the client must
    * trust the RDS CA bundle, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem).
@@ -63,6 +66,7 @@ const defaults = {
   maintenanceWindow: "sun:04:00-sun:05:00",
   logRetentionDays: 90,
   connectionLimitPerService: 200,
+  connectionLimitPerOwner: 10,
   clientSslMode: "verify-full",
 } as const;
 
@@ -107,8 +111,10 @@ export function validatePostgresArgs(args: PostgresArgs): void {
  * Aurora PostgreSQL across three availability zones for the services that declare
  * "postgres": one writer and two readers, each pinned to a zone in the isolated subnets,
  * encrypted at rest with its own KMS key and reachable only over TLS from the EKS cluster.
- * Each service gets a login role, a database it owns that nobody else may connect to, and a
- * Kubernetes Secret `<service>-postgres` with its credentials.
+ * Each service gets a database that nobody else may connect to, owned by its owner role
+ * (which runs migrations; Secret `<service>-postgres-owner`, read by the pod's `migrate`
+ * init container only), and a login role the service serves as, which may do to rows what
+ * its `databaseAccess` allows and never change the schema (Secret `<service>-postgres`).
  *
  * The roles and databases are made over SQL by Pulumi's postgresql provider, so whoever
  * runs `pulumi up` must reach the cluster endpoint inside the VPC (a runner in the VPC or a
@@ -149,6 +155,7 @@ export class Postgres extends pulumi.ComponentResource {
       maintenanceWindow: args.maintenanceWindow ?? defaults.maintenanceWindow,
       logRetentionDays: args.logRetentionDays ?? defaults.logRetentionDays,
       connectionLimitPerService: args.connectionLimitPerService ?? defaults.connectionLimitPerService,
+      connectionLimitPerOwner: args.connectionLimitPerOwner ?? defaults.connectionLimitPerOwner,
       clientSslMode: args.clientSslMode ?? defaults.clientSslMode,
     };
     const tags = (child: string) => tagged(args.tags, child);
@@ -316,72 +323,125 @@ export class Postgres extends pulumi.ComponentResource {
     );
 
     const secretNames: Record<string, string> = {};
+    const sqlOpts = { parent: this, provider: sql };
     for (const service of services) {
       const names = postgresNames(service.name);
-      const password = new random.RandomPassword(
-        `${name}-${service.name}-password`,
-        { length: 48, special: false },
-        { parent: this },
+      /** A login role with its generated password, and the Secret that tells the pod how to connect as it. */
+      const loginRole = (resource: string, roleName: string, secretName: string, connectionLimit: number) => {
+        const password = new random.RandomPassword(
+          `${resource}-password`,
+          { length: 48, special: false },
+          { parent: this },
+        );
+        const secretPassword = pulumi.secret(password.result);
+        const role = new postgresql.Role(
+          resource,
+          {
+            name: roleName,
+            login: true,
+            password: secretPassword,
+            superuser: false,
+            createDatabase: false,
+            createRole: false,
+            replication: false,
+            bypassRowLevelSecurity: false,
+            connectionLimit,
+          },
+          sqlOpts,
+        );
+        return { resource, role, password: secretPassword, secretName };
+      };
+      const owner = loginRole(
+        `${name}-${service.name}-owner`,
+        names.owner,
+        names.ownerSecret,
+        settings.connectionLimitPerOwner,
       );
-      const secretPassword = pulumi.secret(password.result);
-      const role = new postgresql.Role(
+      const login = loginRole(
         `${name}-${service.name}`,
-        {
-          name: names.role,
-          login: true,
-          password: secretPassword,
-          superuser: false,
-          createDatabase: false,
-          createRole: false,
-          replication: false,
-          bypassRowLevelSecurity: false,
-          connectionLimit: settings.connectionLimitPerService,
-        },
-        { parent: this, provider: sql },
+        names.role,
+        names.secret,
+        settings.connectionLimitPerService,
       );
+      // The owner owns the database and everything in it, and runs the migrations; the
+      // service serves as its login role, which may only do to rows what its access allows.
       const database = new postgresql.Database(
         `${name}-${service.name}`,
-        { name: names.database, owner: role.name, encoding: "UTF8", template: "template0" },
-        { parent: this, provider: sql },
+        { name: names.database, owner: owner.role.name, encoding: "UTF8", template: "template0" },
+        sqlOpts,
       );
-      // Nobody but the owner (and the master user) may even connect to a service's database.
+      // Nobody but the owner, the login role (and the master user) may even connect.
       new postgresql.Grant(
         `${name}-${service.name}-revoke-public`,
         { database: database.name, role: "public", objectType: "database", privileges: [] },
-        { parent: this, provider: sql },
+        sqlOpts,
       );
+      new postgresql.Grant(
+        `${name}-${service.name}-connect`,
+        { database: database.name, role: login.role.name, objectType: "database", privileges: ["CONNECT"] },
+        sqlOpts,
+      );
+      // Only the owner creates in the schema (PostgreSQL before 15 let PUBLIC create there).
+      const schemaGrant = (suffix: string, role: pulumi.Input<string>, privileges: string[]) =>
+        new postgresql.Grant(
+          `${name}-${service.name}-schema-${suffix}`,
+          { database: database.name, schema: "public", role, objectType: "schema", privileges },
+          sqlOpts,
+        );
+      schemaGrant("public", "public", []);
+      schemaGrant("owner", owner.role.name, ["CREATE", "USAGE"]);
+      schemaGrant("login", login.role.name, ["USAGE"]);
+      const privileges = loginRolePrivileges(service.databaseAccess);
+      for (const [objectType, granted] of [
+        ["table", privileges.tables],
+        ["sequence", privileges.sequences],
+      ] as const)
+        new postgresql.DefaultPrivileges(
+          `${name}-${service.name}-${objectType}s`,
+          {
+            database: database.name,
+            schema: "public",
+            owner: owner.role.name,
+            role: login.role.name,
+            objectType,
+            privileges: [...granted],
+          },
+          sqlOpts,
+        );
 
       const host = this.cluster.endpoint;
-      const url = pulumi.all([host, database.name, role.name, secretPassword]).apply(([h, db, user, pw]) =>
-        connectionUrl({
-          host: h,
-          port: postgresPort,
-          database: db,
-          username: user,
-          password: pw,
-          sslmode: settings.clientSslMode,
-        }),
-      );
-      createServiceSecret(
-        `${name}-${service.name}`,
-        {
-          service: service.name,
-          store: "postgres",
-          secretName: names.secret,
-          namespace: args.namespace,
-          stringData: {
-            host,
-            port: String(postgresPort),
-            database: database.name,
-            username: role.name,
-            password: secretPassword,
+      for (const { resource, role, password, secretName } of [login, owner]) {
+        const url = pulumi.all([host, database.name, role.name, password]).apply(([h, db, user, pw]) =>
+          connectionUrl({
+            host: h,
+            port: postgresPort,
+            database: db,
+            username: user,
+            password: pw,
             sslmode: settings.clientSslMode,
-            url: pulumi.secret(url),
+          }),
+        );
+        createServiceSecret(
+          resource,
+          {
+            service: service.name,
+            store: "postgres",
+            secretName,
+            namespace: args.namespace,
+            stringData: {
+              host,
+              port: String(postgresPort),
+              database: database.name,
+              username: role.name,
+              password,
+              sslmode: settings.clientSslMode,
+              url: pulumi.secret(url),
+            },
           },
-        },
-        this,
-        args.k8sProvider,
-      );
+          this,
+          args.k8sProvider,
+        );
+      }
       secretNames[service.name] = names.secret;
     }
     this.secretNames = secretNames;

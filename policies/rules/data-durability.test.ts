@@ -4,6 +4,7 @@ import {
   dataStoreBackups,
   kafkaBrokersPerZone,
   kafkaTopicDurability,
+  objectLockCompliance,
   openSearchZoneAwareness,
   prodDeletionProtection,
 } from "./data-durability.js";
@@ -100,6 +101,26 @@ describe("opensearch-zone-awareness", () => {
     expect(messages(await check(openSearchZoneAwareness, [twoZones]))).toEqual([
       "zone awareness over 2 zones; expected 3",
       "4 data nodes cannot spread evenly over 3 zones",
+    ]);
+  });
+});
+
+describe("object-lock-compliance", () => {
+  const lock = resource("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "heads", {
+    objectLockEnabled: "Enabled",
+    rule: { defaultRetention: { mode: "COMPLIANCE", days: 2555 } },
+  });
+  it("passes a compliance-mode default retention", async () => {
+    expect(messages(await check(objectLockCompliance, [lock]))).toEqual([]);
+  });
+  it("flags governance mode, which a privileged principal can bypass, and a short retention", async () => {
+    const weak = changed(
+      lock,
+      (r) => (r.inputs["rule"] = { defaultRetention: { mode: "GOVERNANCE", days: 30 } }),
+    );
+    expect(messages(await check(objectLockCompliance, [weak]))).toEqual([
+      "default retention mode is GOVERNANCE; COMPLIANCE lets no one remove an object",
+      "objects locked 30 days by default; at least 365",
     ]);
   });
 });

@@ -166,10 +166,39 @@ export const openSearchZoneAwareness: ResourceValidationPolicy = {
   }),
 };
 
+const objectLock = resourceType<{
+  objectLockEnabled?: string;
+  rule?: { defaultRetention?: { mode?: string; days?: number; years?: number } };
+}>("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
+
+/**
+ * Write-once means write-once for everyone: governance mode lets a principal with
+ * `s3:BypassGovernanceRetention` delete a locked object, compliance mode lets no one.
+ */
+export const objectLockCompliance: ResourceValidationPolicy = {
+  name: "object-lock-compliance",
+  description: "Object Lock buckets lock every object by default, in compliance mode, for long enough.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { minRetentionDays: { type: "integer", minimum: 1, default: 365 } } },
+  validateResource: validateResourceOfType(objectLock, (lock, args, report) => {
+    const { minRetentionDays } = args.getConfig<{ minRetentionDays: number }>();
+    const retention = lock.rule?.defaultRetention;
+    if (lock.objectLockEnabled !== "Enabled") report("Object Lock is not enabled");
+    if (retention?.mode !== "COMPLIANCE")
+      report(
+        `default retention mode is ${retention?.mode ?? "unset"}; COMPLIANCE lets no one remove an object`,
+      );
+    const days = retention?.days ?? (retention?.years ?? 0) * 365;
+    if (days < minRetentionDays)
+      report(`objects locked ${days} days by default; at least ${minRetentionDays}`);
+  }),
+};
+
 export const dataDurabilityPolicies = [
   dataStoreBackups,
   prodDeletionProtection,
   kafkaBrokersPerZone,
   kafkaTopicDurability,
   openSearchZoneAwareness,
+  objectLockCompliance,
 ];

@@ -25,6 +25,7 @@ export const untaggableTypes = [
   "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
   "aws:s3/bucketVersioning:BucketVersioning",
+  "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
   "aws:lambda/permission:Permission",
   "aws:ecr/lifecyclePolicy:LifecyclePolicy",
   "aws:ecr/repositoryPolicy:RepositoryPolicy",

@@ -163,25 +163,18 @@ export const find = (resources: readonly PlannedResource[], kind: string) => {
   return found;
 };
 
-// --- Grafana alerting: one p99 alert per service, paged through PagerDuty ------------------
+// --- Grafana alerting: per service a p99 alert and burn-rate alerts, through PagerDuty -----
 
 const grafana = (kind: string) => `grafana:alerting/${kind[0]!.toLowerCase()}${kind.slice(1)}:${kind}`;
 
 /** A rule in the alerting component's shape: A is the PromQL, B reduces it, C fires above 0. */
-export const latencyRule = (service: string, over = 0.2, hold = "5m") => ({
-  name: `API latency ${service}`,
+const grafanaRule = (name: string, expr: string, hold: string, labels: Record<string, string>) => ({
+  name,
   for: hold,
   condition: "C",
-  labels: { severity: "critical", service, team: "platform" },
+  labels: { team: "platform", ...labels },
   datas: [
-    {
-      refId: "A",
-      datasourceUid: "mimir",
-      model: JSON.stringify({
-        refId: "A",
-        expr: `histogram_quantile(0.99, sum by (le) (rate(platform_request_duration_seconds_bucket{service="${service}"}[5m]))) > ${over}`,
-      }),
-    },
+    { refId: "A", datasourceUid: "mimir", model: JSON.stringify({ refId: "A", expr }) },
     {
       refId: "B",
       datasourceUid: "__expr__",
@@ -200,13 +193,62 @@ export const latencyRule = (service: string, over = 0.2, hold = "5m") => ({
   ],
 });
 
+export const latencyRule = (service: string, over = 0.2, hold = "5m") =>
+  grafanaRule(
+    `API latency ${service}`,
+    `histogram_quantile(0.99, sum by (le) (rate(platform_request_duration_seconds_bucket{service="${service}"}[5m]))) > ${over}`,
+    hold,
+    { severity: "critical", service },
+  );
+
+/** The share of a service's requests over `range` that miss its availability or latency SLO. */
+const missRatio = (service: string, slo: "availability" | "latency", range: string) => {
+  const all = `sum(rate(platform_request_duration_seconds_count{service="${service}"}[${range}]))`;
+  return slo === "availability"
+    ? `sum(rate(platform_request_duration_seconds_count{service="${service}",outcome="error"}[${range}])) / ${all}`
+    : `1 - sum(rate(platform_request_duration_seconds_bucket{service="${service}",le="0.2"}[${range}])) / ${all}`;
+};
+
+/** A burn-rate alert on one SLO of a service: over each window pair, both windows above 14.4x. */
+export const burnRateRule = (
+  service: string,
+  slo: "availability" | "latency",
+  pairs: readonly (readonly [string, string])[],
+) =>
+  grafanaRule(
+    `${slo} budget burn ${service} ${pairs.map(([long]) => long).join("/")}`,
+    pairs
+      .map(
+        ([long, short]) =>
+          `(${missRatio(service, slo, long)} > 0.0144 and ${missRatio(service, slo, short)} > 0.0144)`,
+      )
+      .join(" or "),
+    "0s",
+    { severity: "critical", service },
+  );
+
+/** A service's burn-rate alerts as the alerting component makes them: a page and a ticket per SLO. */
+export const burnRateRules = (service: string) =>
+  (["availability", "latency"] as const).flatMap((slo) => [
+    burnRateRule(service, slo, [
+      ["1h", "5m"],
+      ["6h", "30m"],
+    ]),
+    // The ticket: low urgency, through its own contact point here.
+    {
+      ...burnRateRule(service, slo, [["3d", "6h"]]),
+      labels: { severity: "warning", service, team: "platform" },
+      notificationSettings: { contactPoint: "pagerduty" },
+    },
+  ]);
+
 export function alerting(services: readonly string[]): PlannedResource[] {
   return [
     resource(grafana("RuleGroup"), "platform-rules", {
       name: "platform",
       folderUid: "platform",
       intervalSeconds: 60,
-      rules: services.map((s) => latencyRule(s)),
+      rules: services.flatMap((s) => [latencyRule(s), ...burnRateRules(s)]),
     }),
     resource(grafana("ContactPoint"), "platform-pagerduty", {
       name: "pagerduty",

@@ -5,6 +5,7 @@ const storeNodes = {
   postgres: 'pg[("PostgreSQL<br/>(Aurora, 3 AZs)")]',
   redis: 'redis[("Redis<br/>(ElastiCache, 3 AZs)")]',
   opensearch: 'os[("OpenSearch<br/>(3 AZs)")]',
+  "write-once": 'worm[("S3 Object Lock<br/>(write-once)")]',
 } as const;
 
 /**
@@ -26,7 +27,7 @@ export function architectureDiagram(services: readonly RegisteredService[]): str
   for (const store of Object.keys(storeNodes) as (keyof typeof storeNodes)[]) {
     if (usedStores.has(store)) lines.push(`  ${storeNodes[store]}`);
   }
-  const storeId = { postgres: "pg", redis: "redis", opensearch: "os" } as const;
+  const storeId = { postgres: "pg", redis: "redis", opensearch: "os", "write-once": "worm" } as const;
   for (const s of services) for (const store of s.stores) lines.push(`  ${s.name} -.-> ${storeId[store]}`);
   const topics = [...new Set(services.flatMap((s) => (s.topic ? [s.topic] : [])))].sort();
   if (topics.length > 0) {

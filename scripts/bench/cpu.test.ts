@@ -42,10 +42,11 @@ describe("readCpu", () => {
   it("counts a child that started and ended between two readings in its parent's group", () => {
     const group = { self: [process.pid] };
     const before = readCpu(group);
-    // A child busy for 400 ms of CPU, reaped before the second reading.
+    // A child busy until it has used 400 ms of CPU (not of wall time: on a loaded machine it
+    // gets less than a core), reaped before the second reading.
     execFileSync(process.execPath, [
       "-e",
-      "const end = performance.now() + 400; while (performance.now() < end);",
+      "while (process.cpuUsage().user + process.cpuUsage().system < 400_000);",
     ]);
     const use = cpuBetween(before, readCpu(group), 2);
     expect(use.processes["self"]).toBeGreaterThanOrEqual(0.3);

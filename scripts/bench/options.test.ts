@@ -35,6 +35,14 @@ describe("parseBenchArgs", () => {
       '--duration must be a whole number from 1 to 3600 (got "ten")',
     );
     expect(() => parseBenchArgs(["--port", "80"])).toThrow(/--port must be 1024 or more/);
+    expect(() => parseBenchArgs(["--profile", "search"])).toThrow(
+      '--profile must name one of the bench\'s services: catalog, identity, orders, audit, gateway (got "search")',
+    );
+  });
+
+  it("profiles the gateway unless told which service", () => {
+    expect(parseBenchArgs([])?.profiledService).toBe("gateway");
+    expect(parseBenchArgs(["--profile", "orders"])?.profiledService).toBe("orders");
   });
 });
 

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { benchPortCount } from "./ports.js";
 import { type ScenarioName, scenarioNames, scenarioTitles, selectScenarios } from "./scenarios.js";
+import { benchServices } from "./services.js";
 
 export interface BenchOptions {
   readonly seconds: number;
@@ -13,8 +14,10 @@ export interface BenchOptions {
   readonly basePort: number;
   /** How long to wait for a quiet machine before measuring anyway (and saying so). */
   readonly quietWaitSeconds: number;
-  /** Write a V8 CPU profile of the gateway here (its numbers are then not comparable). */
+  /** Write a V8 CPU profile of one service here (its numbers are then not comparable). */
   readonly cpuProfileDir: string | undefined;
+  /** The service profiled with --cpu-prof. */
+  readonly profiledService: string;
   /** Run this gateway bundle instead of bundling the working tree's (to compare two builds). */
   readonly gatewayBundle: string | undefined;
 }
@@ -39,8 +42,9 @@ options:
   --out FILE         also write every number, per run, and the machine as JSON
   --port N           first of 17 consecutive ports on 127.0.0.1 (default 18280); taken ports are refused
   --quiet-wait S     wait this long for a quiet machine before measuring anyway (default 600)
-  --cpu-prof DIR     profile the gateway with V8's --cpu-prof into DIR and summarise where its
-                     time goes (a profiled gateway is slower: use with --runs 1 --scenarios gateway)
+  --cpu-prof DIR     profile a service with V8's --cpu-prof into DIR and summarise where its
+                     time goes (a profiled service is slower: use with --runs 1 --scenarios ...)
+  --profile NAME     the service --cpu-prof profiles: ${benchServices.join(", ")} (default gateway)
   --gateway-bundle F run this gateway bundle (scripts/build/bundle.ts layout) instead of the working
                      tree's, e.g. one built from another commit, to compare two builds
   --help             this text
@@ -53,6 +57,15 @@ function positive(name: string, raw: string | undefined, fallback: number, max =
   if (!Number.isInteger(value) || value < 1 || value > max)
     throw new Error(`--${name} must be a whole number from 1 to ${max} (got "${raw}")`);
   return value;
+}
+
+function profiledService(raw: string | undefined): string {
+  if (raw === undefined) return "gateway";
+  if (!benchServices.includes(raw))
+    throw new Error(
+      `--profile must name one of the bench's services: ${benchServices.join(", ")} (got "${raw}")`,
+    );
+  return raw;
 }
 
 /** The command line as options, or undefined for --help. Throws on a bad value, naming it. */
@@ -69,6 +82,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
       port: { type: "string" },
       "quiet-wait": { type: "string" },
       "cpu-prof": { type: "string" },
+      profile: { type: "string" },
       "gateway-bundle": { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -86,6 +100,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     basePort,
     quietWaitSeconds: values["quiet-wait"] === "0" ? 0 : positive("quiet-wait", values["quiet-wait"], 600),
     cpuProfileDir: values["cpu-prof"],
+    profiledService: profiledService(values.profile),
     gatewayBundle: values["gateway-bundle"],
   };
 }

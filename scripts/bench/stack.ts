@@ -13,7 +13,7 @@ import { localSecret } from "../../local/secrets.js";
 import { demoUser, seedDemoData } from "../../local/seed.js";
 import type { LocalServer } from "../../local/server.js";
 import { localServers, startServers } from "../../local/servers.js";
-import { localServiceEnv } from "../../local/service-env.js";
+import { localCaller, localServiceEnv } from "../../local/service-env.js";
 import { ensureTopics } from "../../local/topics.js";
 import { loadServiceRegistry, type RegisteredService } from "../../services/registry.js";
 import { bundleService } from "../build/bundle.js";
@@ -22,12 +22,12 @@ import { withChildren } from "./cpu.js";
 import type { BenchPorts } from "./ports.js";
 import { startProcess, stopAll } from "./processes.js";
 import { orderProducts } from "./requests.js";
+import { benchServices } from "./services.js";
 
 /**
  * The services the measured paths pass through: reads (gateway, catalog), orders (orders,
  * catalog) and the event pipeline (their outboxes into audit). Identity issues the token.
  */
-const benchServices = ["catalog", "identity", "orders", "audit", "gateway"];
 
 /** Products the uncached read walks; a run's walk must not reach the end (measure.ts checks). */
 export const readProducts = 150_000;
@@ -114,9 +114,14 @@ const json = async (response: Response, what: string) =>
 export async function startStack(
   ports: BenchPorts,
   logDir: string,
-  options: { readonly cpuProfileDir?: string | undefined; readonly gatewayBundle?: string | undefined } = {},
+  options: {
+    readonly cpuProfileDir?: string | undefined;
+    /** The service --cpu-prof profiles. */
+    readonly profiled?: string;
+    readonly gatewayBundle?: string | undefined;
+  } = {},
 ): Promise<BenchStack> {
-  const { cpuProfileDir, gatewayBundle } = options;
+  const { cpuProfileDir, profiled = "gateway", gatewayBundle } = options;
   const registry = (await loadServiceRegistry()).map((s) => ({
     ...s,
     port: s.name === "gateway" ? ports.gateway : ports.services[s.name]!,
@@ -135,27 +140,30 @@ export async function startStack(
   try {
     const servers = await startServers(needed);
     if (servers["PLATFORM_KAFKA_BROKERS"]) await ensureTopics(servers["PLATFORM_KAFKA_BROKERS"], registry);
+    const ceiling = { name: "ceiling", databaseAccess: "read-write" } as const;
     const urls = await provisionDatabases(
       servers["PLATFORM_POSTGRES_URL"]!,
-      [...services.filter((s) => s.stores.includes("postgres")).map((s) => s.name), "ceiling"].map(
-        (name) => `bench_${name}`,
-      ),
+      [...services.filter((s) => s.stores.includes("postgres")), ceiling],
+      "bench_",
     );
-    const databases = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name.slice(6), url]));
+    // The ceiling is plain SQL that makes its own tables: it runs as its database's owner.
+    const databases = Object.fromEntries(
+      Object.entries(urls).map(([name, u]) => [name, name === ceiling.name ? u.migrationUrl : u.url]),
+    );
     const outDir = join(repoRoot, "dist", "bench");
     const bundles = await step(`bundling ${benchServices.join(", ")}`, () =>
       Promise.all(services.map((s) => bundleService(repoRoot, s.name, outDir))),
     );
     const context = {
       services: registry,
-      databases,
+      databases: urls,
       servers,
       gatewayPort: ports.gateway,
       adminEmail: "admin@platform.local",
       adminPassword: localSecret("admin-password"),
     };
     for (const [i, service] of services.entries()) {
-      const profile = cpuProfileDir && service.name === "gateway";
+      const profile = cpuProfileDir && service.name === profiled;
       const env = {
         ...localServiceEnv(service, context),
         ...benchEnv[service.name],
@@ -173,7 +181,10 @@ export async function startStack(
       );
     }
     const catalogAddress = `127.0.0.1:${ports.services["catalog"]}`;
-    await seedDemoData({ catalog: catalogAddress, identity: `127.0.0.1:${ports.services["identity"]}` });
+    await seedDemoData(
+      { catalog: catalogAddress, identity: `127.0.0.1:${ports.services["identity"]}` },
+      localCaller("gateway"),
+    );
     await step(`seeding ${readProducts + orderProducts} bench products`, () =>
       seedBenchProducts(databases["catalog"]!, readProducts),
     );

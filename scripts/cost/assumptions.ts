@@ -25,7 +25,10 @@ export const defaultAssumptions = {
   internetEgressGiB: { value: 500, what: "GiB each VPC sends to the internet (responses to Cloudflare)" },
   auroraStorageGiB: { value: 100, what: "GiB stored by each Aurora cluster" },
   auroraIoMillions: { value: 100, what: "million I/O requests of each Aurora cluster" },
-  s3StoredGiB: { value: 250, what: "GiB stored in each S3 bucket (telemetry: metrics, logs, traces)" },
+  s3StoredGiB: {
+    value: 250,
+    what: "GiB stored in each S3 bucket (telemetry backends, the audit trail's write-once copy)",
+  },
   s3PutThousands: { value: 2000, what: "thousand PUT/LIST requests to each S3 bucket" },
   s3GetThousands: { value: 5000, what: "thousand GET requests to each S3 bucket" },
   ecrStoredGiB: { value: 5, what: "GiB of images in each ECR repository" },

@@ -1,8 +1,15 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Producer, stringSerializers } from "@platformatic/kafka";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { eventsTopic } from "../../contracts/service-spec.js";
+import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../../contracts/ed25519.js";
+import { eventsTopic, generateSecret } from "../../contracts/service-spec.js";
+import { provisionDatabase } from "../../local/databases.js";
+import { type TestCallers, testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers } from "../../test/databases.js";
 import { AuditService } from "../gen/platform/audit/v1/audit_pb.js";
 import { loadServiceRegistry } from "../registry.js";
@@ -11,26 +18,38 @@ import { connectPostgres, type Database } from "../runtime/postgres.js";
 import { type Client, createClient, Status } from "../runtime/rpc/client.js";
 import { type RunningService, runService } from "../runtime/run-service.js";
 import { chainHash, genesisHash } from "./chain.js";
+import { headSignedBy, type PublishedHead } from "./head.js";
+import { HeadPublisher } from "./head-publisher.js";
+import { FileHeadStore } from "./head-store.js";
 import { definition } from "./server.js";
-import { appendToChain, type StoredEvent } from "./store.js";
+import { appendToChain, chainFrom, type StoredEvent } from "./store.js";
+import { verifyChain } from "./verify.js";
 
 /**
- * The audit service against real PostgreSQL and Kafka, connected as its own non-superuser
- * role that owns its database (as production provisions it). Other test files publish to
- * the same topics meanwhile, so the trail holds their events too: every assertion is
- * scoped to the ids created here.
+ * The audit service against real PostgreSQL and Kafka, with its database provisioned as
+ * production's (local/databases.ts, components/postgres): an owner role that runs the
+ * migrations, and the append-only login role the service serves as. Other test files
+ * publish to the same topics meanwhile, so the trail holds their events too: every
+ * assertion is scoped to the ids created here.
  */
 
 const suffix = randomBytes(4).toString("hex");
-const role = `audit_test_${suffix}`;
+const roles = { owner: `audit_owner_${suffix}`, role: `audit_svc_${suffix}` };
+/** Audit's head key and write-once store (a directory, as in local mode). */
+const headSeed = generateSecret("key-256-base64");
+const headsDirectory = mkdtempSync(join(tmpdir(), "audit-heads-"));
 const admin = { userId: `admin-${suffix}`, roles: ["user", "admin"], method: "jwt" };
 const user = (userId: string) => ({ userId, roles: ["user"], method: "jwt" });
 
 let running: RunningService;
+let serviceEnv: NodeJS.ProcessEnv;
+let callers: TestCallers;
 let audit: Client<typeof AuditService>;
 let producer: Producer<string, string, string, string>;
-/** The service's own role: what its code can do. */
+/** The service's login role: what its code can do. */
 let serviceDb: Database;
+/** The database's owner, which ran the migrations: what a stolen migration credential could do. */
+let ownerDb: Database;
 /** The test server's superuser, on the same database: what an attacker with root could do. */
 let superuser: pg.Client;
 let drop: () => Promise<void>;
@@ -40,27 +59,37 @@ beforeAll(async () => {
   drop = database.drop;
   superuser = new pg.Client({ connectionString: database.url });
   await superuser.connect();
-  const url = new URL(database.url);
-  const password = randomBytes(12).toString("hex");
-  await superuser.query(
-    `CREATE ROLE ${role} LOGIN PASSWORD '${password}' NOSUPERUSER NOCREATEDB NOCREATEROLE`,
+  const urls = await provisionDatabase(
+    inject("servers")["PLATFORM_POSTGRES_URL"]!,
+    { database: new URL(database.url).pathname.slice(1), ...roles },
+    "append-only",
+    { owner: randomBytes(12).toString("hex"), role: randomBytes(12).toString("hex") },
   );
-  await superuser.query(`ALTER DATABASE "${url.pathname.slice(1)}" OWNER TO ${role}`);
-  url.username = role;
-  url.password = password;
 
+  callers = await testCallers();
   const topics = (await loadServiceRegistry()).find((s) => s.name === "audit")!.consumedTopics;
-  running = await runService(definition, {
-    POSTGRES_URL: url.toString(),
+  serviceEnv = {
+    POSTGRES_URL: urls.url,
+    POSTGRES_MIGRATION_URL: urls.migrationUrl,
     KAFKA_BROKERS: testKafkaBrokers(),
     KAFKA_TOPICS: topics.join(","),
     KAFKA_CONSUMER_GROUP: `audit-test-${suffix}`,
     AUDIT_VERIFY_BATCH_SIZE: "7",
+    AUDIT_HEAD_SIGNING_KEY: headSeed,
+    WRITE_ONCE_URL: pathToFileURL(headsDirectory).href,
+    // Heads are published by the tests below when they need one; a replica shows the loop.
+    AUDIT_HEAD_PUBLISH_SECONDS: "3600",
     PORT: "0",
     LOG_LEVEL: "silent",
+    ...callers.env("audit"),
+  };
+  running = await runService(definition, serviceEnv);
+  audit = createClient(AuditService, `127.0.0.1:${running.port}`, {
+    timeoutMs: 20_000,
+    caller: callers.as("gateway", "audit"),
   });
-  audit = createClient(AuditService, `127.0.0.1:${running.port}`, { timeoutMs: 20_000 });
-  serviceDb = connectPostgres(url.toString(), { logger: running.logger, max: 4 });
+  serviceDb = connectPostgres(urls.url, { logger: running.logger, max: 4 });
+  ownerDb = connectPostgres(urls.migrationUrl, { logger: running.logger, max: 2 });
   producer = new Producer({
     clientId: `audit-test-${suffix}`,
     bootstrapBrokers: testKafkaBrokers().split(","),
@@ -74,12 +103,14 @@ afterAll(async () => {
   await running?.stop();
   await producer?.close();
   await serviceDb?.close();
+  await ownerDb?.close();
   await superuser?.end();
   await drop?.();
   const cleanup = new pg.Client({ connectionString: inject("servers")["PLATFORM_POSTGRES_URL"] });
   await cleanup.connect();
-  await cleanup.query(`DROP ROLE IF EXISTS ${role}`);
+  for (const name of Object.values(roles)) await cleanup.query(`DROP ROLE IF EXISTS ${name}`);
   await cleanup.end();
+  rmSync(headsDirectory, { recursive: true, force: true });
 });
 
 /** The service that publishes each entity type used here. */
@@ -237,27 +268,36 @@ describe("recording every events topic into the chain", () => {
     expect(rows).toHaveLength(1);
   });
 
-  it("dead-letters an event with a malformed time instead of recording it, and goes on", async () => {
+  it("dead-letters an event with a malformed time alone; the rest of its batch is stored in order", async () => {
     const id = randomUUID();
-    const malformed = {
-      ...cloudEvent("product", id, "created"),
-      time: "yesterday",
-    };
-    const after = cloudEvent("product", id, "updated");
-    await publish(malformed, after);
-    await stored([after]);
+    const before = [1, 2, 3, 4].map(() => cloudEvent("product", id, "updated"));
+    const malformed = { ...cloudEvent("product", id, "updated"), time: "yesterday" };
+    const after = [1, 2, 3, 4].map(() => cloudEvent("product", id, "updated"));
+    // One send, one key: one partition, so the consumer takes them as one batch.
+    await publish(...before, malformed, ...after);
+    const rows = await stored([...before, ...after]);
+    expect(rows.map((r) => r.eventId)).toEqual([...before, ...after].map((e) => e.id));
     expect(await serviceDb.query("SELECT 1 FROM audit_events WHERE event_id = $1", [malformed.id])).toEqual(
       [],
     );
   });
 
-  it("serialises appends: concurrent transactions (as from several replicas) extend one chain", async () => {
+  it("serialises appends: concurrent batches (as from several replicas) extend one chain", async () => {
     const id = randomUUID();
-    const events = Array.from({ length: 20 }, () => cloudEvent("product", id, "updated"));
-    const sequences = await Promise.all(
-      events.map((e) => serviceDb.transaction((tx) => appendToChain(tx, e))),
+    const batches = Array.from({ length: 8 }, () =>
+      Array.from({ length: 15 }, () => cloudEvent("product", id, "updated")),
     );
-    expect(new Set(sequences).size).toBe(20);
+    const appended = await Promise.all(
+      batches.map((batch) => serviceDb.transaction((tx) => appendToChain(tx, batch))),
+    );
+    const sequences = appended.flatMap((a) => a.stored.map((e) => e.sequence));
+    expect(new Set(sequences).size).toBe(120);
+    // Each batch's events got consecutive places in its own order: one hold of the lock each.
+    for (const [i, a] of appended.entries()) {
+      expect(a.stored.map((e) => e.eventId)).toEqual(batches[i]!.map((e) => e.id));
+      expect(BigInt(a.stored[14]!.sequence) - BigInt(a.stored[0]!.sequence)).toBe(14n);
+    }
+    const events = batches.flat();
     const rows = await stored(events);
     for (const row of rows) {
       const [before] = await serviceDb.query<{ hash: string }>(
@@ -282,13 +322,23 @@ describe("append-only, enforced by the database", () => {
     await expect(serviceDb.query(statement + where)).rejects.toMatchObject({ code: "42501" });
   });
 
+  it.each([
+    "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete",
+    "DROP TRIGGER audit_events_no_update_or_delete ON audit_events",
+    "ALTER TABLE audit_events OWNER TO CURRENT_USER",
+    "DROP TABLE audit_events",
+    "SELECT setval(pg_get_serial_sequence('audit_events', 'sequence'), 1)",
+  ])("refuses the service's login role %s: only the owner, which it is not, may", async (statement) => {
+    await expect(serviceDb.query(statement)).rejects.toMatchObject({ code: "42501" });
+  });
+
   it("refuses the owner even after it grants itself the privileges back (the trigger)", async () => {
     const [row] = await stored([productEvents[0]!]);
-    await serviceDb.query("GRANT UPDATE, DELETE, TRUNCATE ON audit_events TO CURRENT_USER");
+    await ownerDb.query("GRANT UPDATE, DELETE, TRUNCATE ON audit_events TO CURRENT_USER");
     try {
       for (const statement of change) {
         const where = statement.startsWith("TRUNCATE") ? "" : ` WHERE sequence = ${row!.sequence}`;
-        await expect(serviceDb.query(statement + where)).rejects.toMatchObject({
+        await expect(ownerDb.query(statement + where)).rejects.toMatchObject({
           code: "23001",
           message: expect.stringMatching(
             /^audit_events is append-only: (UPDATE|DELETE|TRUNCATE) is refused$/,
@@ -296,7 +346,7 @@ describe("append-only, enforced by the database", () => {
         });
       }
     } finally {
-      await serviceDb.query("REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM CURRENT_USER");
+      await ownerDb.query("REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM CURRENT_USER");
     }
   });
 
@@ -535,6 +585,36 @@ describe("chain verification", () => {
     expect(Number(count)).toBeGreaterThan(7);
   });
 
+  it("publishes the chain's head, signed, to its write-once store: a replica does at start", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "audit-heads-replica-"));
+    const replica = await runService(definition, {
+      ...serviceEnv,
+      WRITE_ONCE_URL: pathToFileURL(directory).href,
+      AUDIT_HEAD_PUBLISH_SECONDS: "1",
+    });
+    try {
+      const head = await vi.waitFor(
+        async () => {
+          const found = await new FileHeadStore(directory).latest();
+          expect(found).toBeDefined();
+          return found!;
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+      expect(headSignedBy(head, publicKeyObject(publicKeyFromSeed(headSeed))!)).toBe(true);
+      const [row] = await serviceDb.query<{ hash: string }>(
+        "SELECT hash FROM audit_events WHERE sequence = $1",
+        [head.sequence],
+      );
+      expect(row?.hash).toBe(head.hash);
+      const [file] = readdirSync(directory);
+      expect(statSync(join(directory, file!)).mode & 0o222).toBe(0);
+    } finally {
+      await replica.stop();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   /** Changes the store as a superuser with the triggers off for this transaction. */
   async function tamper(statement: string, sequence: string): Promise<void> {
     await superuser.query("BEGIN");
@@ -574,5 +654,46 @@ describe("chain verification", () => {
       eventsChecked: BigInt(before) + 1n,
     });
     expect(verdict.reason).toMatch(/^hash mismatch/);
+  });
+
+  it("reports a chain its owner rewrote whole, with consistent hashes, against the head published before", async () => {
+    const key = { privateKey: privateKeyFromSeed(headSeed), publicKey: publicKeyFromSeed(headSeed) };
+    const publisher = new HeadPublisher(
+      serviceDb,
+      new FileHeadStore(headsDirectory),
+      { ...key, verifier: publicKeyObject(key.publicKey)! },
+      { intervalMs: 60_000, logger: running.logger },
+    );
+    const latest = cloudEvent("product", randomUUID(), "created");
+    await publish(latest);
+    await stored([latest]);
+    const published = (await publisher.publishOnce()) as PublishedHead;
+
+    // The owner may disable the trigger: it rewrites an event and re-hashes the whole chain.
+    await ownerDb.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock(hashtext('platform.audit.chain'))");
+      await tx.query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete");
+      await tx.query("GRANT UPDATE ON audit_events TO CURRENT_USER");
+      let previousHash = genesisHash;
+      const rows: StoredEvent[] = [];
+      for await (const row of chainFrom(tx, 500)) rows.push(row);
+      for (const row of rows) {
+        const data = row === rows[0] ? { forged: true } : row.data;
+        const hash = chainHash(previousHash, { ...row, data });
+        await tx.query(
+          "UPDATE audit_events SET data = $2, previous_hash = $3, hash = $4 WHERE sequence = $1",
+          [row.sequence, JSON.stringify(data), previousHash, hash],
+        );
+        previousHash = hash;
+      }
+      await tx.query("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete");
+    });
+
+    // As a chain it holds: every link and hash recomputes.
+    expect(await verifyChain(chainFrom(ownerDb, 500))).toMatchObject({ valid: true });
+    // Against the head published before, it does not.
+    const verdict = await audit.verifyChain({ principal: admin });
+    expect(verdict).toMatchObject({ valid: false, firstBrokenSequence: BigInt(published.sequence) });
+    expect(verdict.reason).toMatch(/^published-head mismatch/);
   });
 });

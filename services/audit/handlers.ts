@@ -5,6 +5,7 @@ import type { Handlers } from "../runtime/rpc/server.js";
 import { reader, requireActorReader, requireAdmin, requireEntityReader } from "./access.js";
 import { canonicalJson } from "./chain.js";
 import { foldEntity, stateJson } from "./fold.js";
+import type { PublishedHead } from "./head.js";
 import { pageOf, pageRequest } from "./paging.js";
 import { chainFrom, entityOwner, entityTimeline, listEvents, type StoredEvent } from "./store.js";
 import { isRfc3339 } from "./time.js";
@@ -45,6 +46,8 @@ function required(field: string, value: string, rule: RegExp, expected: string):
 export interface AuditOptions {
   /** Rows VerifyChain reads per query. */
   readonly verifyBatchSize: number;
+  /** The newest head published to write-once storage (head-publisher.ts), checked by VerifyChain. */
+  readonly publishedHead: () => Promise<{ readonly head?: PublishedHead; readonly problem?: string }>;
 }
 
 /** The audit trail's RPCs: reads only; events arrive through the consumer (server.ts). */
@@ -95,7 +98,10 @@ export function auditHandlers(db: Database, options: AuditOptions): Handlers<typ
 
     async verifyChain(request, call) {
       requireAdmin(reader(request.principal), "verify the audit chain");
-      const verdict = await verifyChain(chainFrom(db, options.verifyBatchSize), call.signal);
+      const published = await options.publishedHead();
+      if (published.problem)
+        return { valid: false, eventsChecked: 0n, firstBrokenSequence: 0n, reason: published.problem };
+      const verdict = await verifyChain(chainFrom(db, options.verifyBatchSize), call.signal, published.head);
       return {
         valid: verdict.valid,
         eventsChecked: BigInt(verdict.eventsChecked),

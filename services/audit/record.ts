@@ -39,6 +39,7 @@ export function eventRecord(event: CloudEvent): EventRecord {
   if (!isRfc3339(event.time))
     throw new UnprocessableEventError(
       `event ${event.id}: time ${JSON.stringify(event.time)} is not RFC 3339`,
+      event.id,
     );
   return {
     eventId: event.id,

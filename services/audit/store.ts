@@ -20,49 +20,97 @@ const columns = `sequence::text AS sequence, event_id AS "eventId", type, source
   ${canonicalTime("time")} AS time, ${canonicalTime("recorded_at")} AS "recordedAt", data,
   previous_hash AS "previousHash", hash`;
 
-/**
- * Appends an event to the chain in the caller's transaction (the consumer's, which also
- * records the event id). The transaction-scoped advisory lock makes appends from every
- * replica take turns until commit, so each reads the head its predecessor committed and no
- * two rows share a predecessor. Returns the sequence, or undefined when the event id is
- * already stored (delivered to another consumer group before): nothing is appended then.
- */
-export async function appendToChain(tx: Queryable, event: CloudEvent): Promise<string | undefined> {
-  const record = eventRecord(event);
-  await tx.query("SELECT pg_advisory_xact_lock(hashtext('platform.audit.chain'))");
-  const [head] = await tx.query<{ sequence: string; previousHash: string; time: string; recordedAt: string }>(
-    `SELECT nextval(pg_get_serial_sequence('audit_events', 'sequence'))::text AS sequence,
-       coalesce((SELECT hash FROM audit_events ORDER BY sequence DESC LIMIT 1), $2) AS "previousHash",
-       ${canonicalTime("$1::timestamptz")} AS time,
-       ${canonicalTime("clock_timestamp()")} AS "recordedAt"`,
-    [record.time, genesisHash],
-  );
-  const fields: ChainedFields = { ...record, ...head! };
-  const hash = chainHash(head!.previousHash, fields);
-  const inserted = await tx.query(
-    `INSERT INTO audit_events (sequence, event_id, type, source, subject, entity_type, entity_id, actor,
-       trace_id, time, recorded_at, data, previous_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-     ON CONFLICT (event_id) DO NOTHING RETURNING sequence`,
-    [
-      fields.sequence,
-      fields.eventId,
-      fields.type,
-      fields.source,
-      fields.subject,
-      fields.entityType,
-      fields.entityId,
-      fields.actor,
-      fields.traceId,
-      fields.time,
-      fields.recordedAt,
-      JSON.stringify(fields.data),
-      head!.previousHash,
-      hash,
-    ],
-  );
-  return inserted.length > 0 ? fields.sequence : undefined;
+/** What an append did: the events it chained, in order, and those the trail already held. */
+export interface Appended {
+  readonly stored: readonly ChainedFields[];
+  readonly alreadyStored: readonly string[];
 }
+
+interface ChainPlaces {
+  previousHash: string;
+  sequences: string[];
+  times: string[];
+  recordedAt: string;
+  present: string[];
+}
+
+/**
+ * Appends events to the chain, in the given order, in the caller's transaction (the
+ * consumer's, which also records their ids): one hold of the chain lock, one read of the
+ * head, one insert of every row. The transaction-scoped advisory lock makes appends from
+ * every replica take turns until commit, so each reads the head its predecessor committed
+ * and no two rows share a predecessor. An event id the trail already holds (delivered to
+ * another consumer group before) is left out, and the chain runs on past it. An event that
+ * cannot be stored faithfully is refused, naming it, before anything is written.
+ */
+export async function appendToChain(tx: Queryable, events: readonly CloudEvent[]): Promise<Appended> {
+  const records = events.map(eventRecord);
+  await tx.query("SELECT pg_advisory_xact_lock(hashtext('platform.audit.chain'))");
+  // The head, a sequence number per event (in allocation order), each event's time in the
+  // canonical text the chain hashes, one recording time, and which ids are already stored.
+  const [places] = await tx.query<ChainPlaces>(
+    `SELECT coalesce((SELECT hash FROM audit_events ORDER BY sequence DESC LIMIT 1), $3) AS "previousHash",
+       ARRAY(SELECT nextval(pg_get_serial_sequence('audit_events', 'sequence'))::text
+             FROM generate_series(1, cardinality($1::text[]))) AS sequences,
+       ARRAY(SELECT ${canonicalTime("t::timestamptz")} FROM unnest($2::text[]) WITH ORDINALITY AS u(t, n)
+             ORDER BY n) AS times,
+       ${canonicalTime("clock_timestamp()")} AS "recordedAt",
+       ARRAY(SELECT event_id FROM audit_events WHERE event_id = ANY($1::text[])) AS present`,
+    [records.map((r) => r.eventId), records.map((r) => r.time), genesisHash],
+  );
+  const { sequences, times, recordedAt } = places!;
+  const seen = new Set(places!.present);
+  const sequence = sequences.map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const stored: (ChainedFields & { previousHash: string; hash: string })[] = [];
+  const alreadyStored: string[] = [];
+  let previousHash = places!.previousHash;
+  for (const [i, record] of records.entries()) {
+    if (seen.has(record.eventId)) {
+      alreadyStored.push(record.eventId);
+      continue;
+    }
+    seen.add(record.eventId);
+    const fields: ChainedFields = {
+      ...record,
+      sequence: String(sequence[stored.length]),
+      time: times[i]!,
+      recordedAt,
+    };
+    const hash = chainHash(previousHash, fields);
+    stored.push({ ...fields, previousHash, hash });
+    previousHash = hash;
+  }
+  if (stored.length > 0)
+    await tx.query(
+      `INSERT INTO audit_events (sequence, event_id, type, source, subject, entity_type, entity_id, actor,
+         trace_id, time, recorded_at, data, previous_hash, hash)
+       SELECT sequence, event_id, type, source, subject, entity_type, entity_id, actor,
+         trace_id, time, recorded_at, data, previous_hash, hash
+       FROM jsonb_to_recordset($1::jsonb) AS r(sequence bigint, event_id text, type text, source text,
+         subject text, entity_type text, entity_id text, actor text, trace_id text, time timestamptz,
+         recorded_at timestamptz, data jsonb, previous_hash text, hash text)`,
+      [JSON.stringify(stored.map(row))],
+    );
+  return { stored, alreadyStored };
+}
+
+/** A chained event as the insert's JSON record. */
+const row = (e: ChainedFields & { previousHash: string; hash: string }) => ({
+  sequence: e.sequence,
+  event_id: e.eventId,
+  type: e.type,
+  source: e.source,
+  subject: e.subject,
+  entity_type: e.entityType,
+  entity_id: e.entityId,
+  actor: e.actor,
+  trace_id: e.traceId,
+  time: e.time,
+  recorded_at: e.recordedAt,
+  data: e.data,
+  previous_hash: e.previousHash,
+  hash: e.hash,
+});
 
 /** Which events a listing reads: one entity's, one actor's, or one trace's. */
 export type EventFilter =

@@ -89,3 +89,43 @@ describe("chain verification", () => {
     });
   });
 });
+
+describe("chain verification against the published head", () => {
+  const published = (events: StoredEvent[], at: number) => ({
+    sequence: events[at]!.sequence,
+    hash: events[at]!.hash,
+    publishedAt: "2025-01-02T04:00:00.000Z",
+    publicKey: "",
+    signature: "",
+  });
+
+  it("finds a chain that grew past its published head valid", async () => {
+    const events = chain(5);
+    expect(await verifyChain(stream(events), undefined, published(events, 2))).toMatchObject({ valid: true });
+  });
+
+  it("reports a chain rewritten consistently from an event before the head, at the head", async () => {
+    const original = chain(5);
+    const head = published(original, 3);
+    // Every hash recomputed after the change: valid as a chain, not as the chain that was published.
+    let previousHash = genesisHash;
+    const rewritten = original.map((event, i) => {
+      const fields = i === 1 ? { ...event, data: { product: { id: "p-1", stock: 999 } } } : event;
+      const hash = chainHash(previousHash, { ...fields });
+      const stored = { ...fields, previousHash, hash };
+      previousHash = hash;
+      return stored;
+    });
+    expect(await verifyChain(stream(rewritten))).toMatchObject({ valid: true });
+    const verdict = await verifyChain(stream(rewritten), undefined, head);
+    expect(verdict).toMatchObject({ valid: false, firstBreak: { sequence: "40" } });
+    expect(verdict.firstBreak?.reason).toMatch(/^published-head mismatch/);
+  });
+
+  it("reports a chain cut back before its published head as missing the head", async () => {
+    const events = chain(5);
+    const verdict = await verifyChain(stream(events.slice(0, 3)), undefined, published(events, 4));
+    expect(verdict).toMatchObject({ valid: false, eventsChecked: 3, firstBreak: { sequence: "50" } });
+    expect(verdict.firstBreak?.reason).toMatch(/^published-head missing/);
+  });
+});

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestCallers, testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers, testRedis } from "../../test/databases.js";
 import { CatalogService } from "../gen/platform/catalog/v1/catalog_pb.js";
 import { connectRedis, type Redis } from "../runtime/redis.js";
@@ -11,7 +13,12 @@ import { definition } from "./server.js";
 const admin = { userId: "u-admin", roles: ["admin"], method: "jwt" };
 const shopper = { userId: "u-1", roles: ["user"], method: "jwt" };
 let running: RunningService;
+let env: NodeJS.ProcessEnv;
+let callers: TestCallers;
+/** Catalog as the gateway calls it (products, with the user's principal). */
 let catalog: Client<typeof CatalogService>;
+/** Catalog as orders calls it (stock). */
+let stock: Client<typeof CatalogService>;
 let redis: Redis;
 let dropDatabase: () => Promise<void>;
 
@@ -30,19 +37,31 @@ beforeAll(async () => {
   const database = await createTestDatabase("catalog");
   dropDatabase = database.drop;
   const { url } = testRedis("catalog");
-  running = await runService(definition, {
+  callers = await testCallers();
+  env = {
     POSTGRES_URL: database.url,
     REDIS_URL: url,
     KAFKA_BROKERS: testKafkaBrokers(),
     PORT: "0",
     LOG_LEVEL: "silent",
-  });
-  catalog = createClient(CatalogService, `127.0.0.1:${running.port}`, { timeoutMs: 5_000 });
+    ...callers.env("catalog"),
+  };
+  running = await runService(definition, env);
+  catalog = clientAs("gateway");
+  stock = clientAs("orders");
   redis = await connectRedis(url, running.logger);
 });
 
+/** A client of the running catalog with `caller`'s credentials. */
+const clientAs = (caller: string, port = running.port) =>
+  createClient(CatalogService, `127.0.0.1:${port}`, {
+    timeoutMs: 5_000,
+    caller: callers.as(caller, "catalog"),
+  });
+
 afterAll(async () => {
   catalog?.close();
+  stock?.close();
   await redis?.quit();
   await running?.stop();
   await dropDatabase?.();
@@ -135,7 +154,7 @@ describe("stock reservations", () => {
       { productId: b.id, quantity: 2 },
     ];
     await expect(
-      catalog.reserveStock({ idempotencyKey: randomUUID(), orderId: randomUUID(), lines }),
+      stock.reserveStock({ idempotencyKey: randomUUID(), orderId: randomUUID(), lines }),
     ).rejects.toMatchObject({
       code: Status.FAILED_PRECONDITION,
     });
@@ -149,8 +168,8 @@ describe("stock reservations", () => {
       orderId: randomUUID(),
       lines: [{ productId: p.id, quantity: 2 }],
     };
-    const first = await catalog.reserveStock(request);
-    const again = await catalog.reserveStock(request);
+    const first = await stock.reserveStock(request);
+    const again = await stock.reserveStock(request);
     expect(again.reservationId).toBe(first.reservationId);
     expect(again.unitPrices[0]?.amountMinor).toBe(8999n);
     expect((await catalog.getProduct({ id: p.id })).product?.stock).toBe(3);
@@ -160,7 +179,7 @@ describe("stock reservations", () => {
     const p = (await catalog.createProduct(newProduct({ stock: 3 }))).product!;
     const attempts = await Promise.allSettled(
       Array.from({ length: 10 }, () =>
-        catalog.reserveStock({
+        stock.reserveStock({
           idempotencyKey: randomUUID(),
           orderId: randomUUID(),
           lines: [{ productId: p.id, quantity: 1 }],
@@ -174,16 +193,101 @@ describe("stock reservations", () => {
   it("releases a reservation's stock once, however often it is asked", async () => {
     const p = (await catalog.createProduct(newProduct({ stock: 4 }))).product!;
     const orderId = randomUUID();
-    await catalog.reserveStock({
+    await stock.reserveStock({
       idempotencyKey: randomUUID(),
       orderId,
       lines: [{ productId: p.id, quantity: 3 }],
     });
-    expect((await catalog.releaseStock({ idempotencyKey: randomUUID(), orderId })).released).toBe(true);
-    expect((await catalog.releaseStock({ idempotencyKey: randomUUID(), orderId })).released).toBe(true);
+    expect((await stock.releaseStock({ idempotencyKey: randomUUID(), orderId })).released).toBe(true);
+    expect((await stock.releaseStock({ idempotencyKey: randomUUID(), orderId })).released).toBe(true);
     expect((await catalog.getProduct({ id: p.id })).product?.stock).toBe(4);
-    expect(
-      (await catalog.releaseStock({ idempotencyKey: randomUUID(), orderId: randomUUID() })).released,
-    ).toBe(false);
+    expect((await stock.releaseStock({ idempotencyKey: randomUUID(), orderId: randomUUID() })).released).toBe(
+      false,
+    );
   });
 });
+
+describe("who may call catalog (each attack worked before calls carried tokens)", () => {
+  const reservation = () => ({
+    idempotencyKey: randomUUID(),
+    orderId: randomUUID(),
+    lines: [{ productId: randomUUID(), quantity: 1 }],
+  });
+
+  it("refuses a call without a caller token, and one from a service it does not know", async () => {
+    const anonymous = createClient(CatalogService, `127.0.0.1:${running.port}`, { timeoutMs: 5_000 });
+    const intruder = clientAs("intruder");
+    await expect(anonymous.getProduct({ id: randomUUID() })).rejects.toMatchObject({
+      code: Status.UNAUTHENTICATED,
+    });
+    await expect(intruder.createProduct(newProduct())).rejects.toMatchObject({
+      code: Status.UNAUTHENTICATED,
+    });
+    anonymous.close();
+    intruder.close();
+  });
+
+  it("moves stock for orders alone: the gateway and search are refused", async () => {
+    const gateway = catalog;
+    const search = clientAs("search");
+    for (const client of [gateway, search])
+      await expect(client.reserveStock(reservation())).rejects.toMatchObject({
+        code: Status.PERMISSION_DENIED,
+      });
+    await expect(
+      search.releaseStock({ idempotencyKey: randomUUID(), orderId: randomUUID() }),
+    ).rejects.toMatchObject({ code: Status.PERMISSION_DENIED });
+    search.close();
+  });
+
+  it("refuses a forged principal: an admin named by orders, or one the gateway's token does not vouch for", async () => {
+    // orders may call catalog, but it does not authenticate users: its "admin" is not believed.
+    await expect(stock.createProduct(newProduct())).rejects.toMatchObject({ code: Status.PERMISSION_DENIED });
+    // The gateway's token vouches for a shopper; the message claims an admin.
+    const shopperToken = callers.as("gateway", "catalog").authorization({ principal: shopper });
+    await expect(
+      catalog.createProduct(newProduct(), { metadata: { authorization: shopperToken } }),
+    ).rejects.toMatchObject({ code: Status.PERMISSION_DENIED });
+  });
+
+  it("takes the principal from the token when the message carries none", async () => {
+    const adminToken = callers.as("gateway", "catalog").authorization({ principal: admin });
+    const { product } = await catalog.createProduct(newProduct({ principal: undefined }), {
+      metadata: { authorization: adminToken },
+    });
+    expect(product?.name).toBe("Trail shoes");
+  });
+
+  it("serves gRPC reflection outside production only", async () => {
+    const production = await runService(definition, { ...env, NODE_ENV: "production" });
+    try {
+      expect(await reflectionAnswers(running.port)).toBe(true);
+      expect(await reflectionAnswers(production.port)).toBe(false);
+    } finally {
+      await production.stop();
+    }
+  });
+});
+
+/** Whether the server at `port` answers a reflection request (UNIMPLEMENTED when reflection is off). */
+async function reflectionAnswers(port: number): Promise<boolean> {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const call = client.makeBidiStreamRequest(
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    (b: Buffer) => b,
+    (b: Buffer) => b,
+  );
+  // ServerReflectionRequest { list_services: "" } is field 7, an empty string.
+  call.write(Buffer.from([0x3a, 0x00]));
+  try {
+    return await new Promise<boolean>((resolve, reject) => {
+      call.on("data", () => resolve(true));
+      call.on("error", (err: grpc.ServiceError) =>
+        err.code === grpc.status.UNIMPLEMENTED ? resolve(false) : reject(err),
+      );
+    });
+  } finally {
+    call.cancel();
+    client.close();
+  }
+}

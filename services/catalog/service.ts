@@ -7,6 +7,8 @@ export default defineService({
   protocol: "grpc",
   public: true,
   stores: ["postgres", "redis"],
+  // The saga's steps: nobody but orders moves stock (gateway and search call the rest).
+  methodCallers: { ReserveStock: ["orders"], ReleaseStock: ["orders"] },
   events: { publishes: true },
   scaling: { min: 3, max: 20 },
   rollout: { strategy: "canary", weights: [10, 25, 50], pause: "2m" },

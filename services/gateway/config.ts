@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { count, loadConfig, port, redisUrl, runtimeEnv } from "../runtime/config.js";
+import { callerEnv } from "../runtime/rpc/caller-config.js";
 
 import { rateLimitEnv } from "./rate-limit.js";
 import spec from "./service.js";
@@ -33,8 +34,12 @@ export const gatewayEnv = runtimeEnv.extend({
     60,
     "how long an API key's signing key is cached (a deleted key works that long)",
   ),
+  SIGNING_KEY_CACHE_SIZE: count
+    .default(10_000)
+    .describe("API signing keys kept (LRU); unknown key ids are kept apart"),
   ...rateLimitEnv,
   ...upstreamEnv,
+  ...callerEnv,
 });
 
 export type GatewayConfig = z.output<typeof gatewayEnv>;

@@ -9,151 +9,49 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestDatabase, testKafkaBrokers, testRedis } from "../../test/databases.js";
-import { definition as catalogDefinition } from "../catalog/server.js";
-import { definition as identityDefinition } from "../identity/server.js";
-import { type RunningService, runService } from "../runtime/run-service.js";
 import { signRequest } from "./auth/signing.js";
 import { publishedDocument } from "./openapi.js";
 import { clientClosedRequest } from "./pipeline.js";
 import { routes } from "./routes.js";
 import { type RunningGateway, startGateway } from "./server.js";
+import {
+  type Answer,
+  admin,
+  type Backends,
+  call,
+  createApiKey,
+  createProduct as createProductAs,
+  login,
+  signUpAndLogin,
+  startBackends,
+} from "./test-backends.js";
 
 /**
- * The gateway over real HTTP, in front of the real identity and catalog services (each on
- * a fresh PostgreSQL database) and real Redis. Search, orders, notifications and audit
- * point at a port nothing listens on: the "upstream down" path.
+ * The gateway over real HTTP, in front of the real identity and catalog services and real
+ * Redis (test-backends.ts); search, orders, notifications and audit are down.
  */
 
-const admin = { email: "admin@platform.local", password: "gateway test admin password" };
-const nowhere = "127.0.0.1:1";
-const services: RunningService[] = [];
-/** Gateways a group of tests starts besides the main one; stopped after the group. */
-const extras: RunningGateway[] = [];
-const stopExtras = async () => {
-  for (const gw of extras.splice(0)) await gw.stop();
-};
-const drops: (() => Promise<void>)[] = [];
-let base: Record<string, string>;
+let backends: Backends;
+let base: Readonly<Record<string, string>>;
 let main: RunningGateway;
 let adminToken: string;
-
-async function startBackends() {
-  const redis = testRedis("gateway");
-  const [identityDb, catalogDb] = await Promise.all([
-    createTestDatabase("gw_identity"),
-    createTestDatabase("gw_catalog"),
-  ]);
-  drops.push(identityDb.drop, catalogDb.drop);
-  const common = { REDIS_URL: redis.url, KAFKA_BROKERS: testKafkaBrokers(), PORT: "0", LOG_LEVEL: "silent" };
-  const identity = await runService(identityDefinition, {
-    ...common,
-    POSTGRES_URL: identityDb.url,
-    IDENTITY_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    IDENTITY_ADMIN_EMAIL: admin.email,
-    IDENTITY_ADMIN_PASSWORD: admin.password,
-  });
-  const catalog = await runService(catalogDefinition, { ...common, POSTGRES_URL: catalogDb.url });
-  services.push(identity, catalog);
-  base = {
-    REDIS_URL: redis.url,
-    REDIS_KEY_PREFIX: redis.prefix,
-    PORT: "0",
-    LOG_LEVEL: "silent",
-    IDENTITY_ADDRESS: `127.0.0.1:${identity.port}`,
-    CATALOG_ADDRESS: `127.0.0.1:${catalog.port}`,
-    SEARCH_ADDRESS: nowhere,
-    ORDERS_ADDRESS: nowhere,
-    NOTIFICATIONS_ADDRESS: nowhere,
-    AUDIT_ADDRESS: nowhere,
-    RATE_LIMIT_AUTH: "1000/60s",
-    RATE_LIMIT_READ: "10000/60s",
-    RATE_LIMIT_WRITE: "10000/60s",
-    SHUTDOWN_DRAIN_SECONDS: "1",
-  };
-}
-
-async function gateway(env: Record<string, string> = {}, options: Parameters<typeof startGateway>[1] = {}) {
-  const running = await startGateway({ ...base, ...env }, options);
-  extras.push(running);
-  return running;
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-async function call(
-  gw: RunningGateway,
-  method: string,
-  path: string,
-  options: {
-    json?: unknown;
-    body?: string | Uint8Array;
-    token?: string;
-    headers?: Record<string, string>;
-  } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = { ...options.headers };
-  let body = options.body;
-  if (options.json !== undefined) {
-    body = JSON.stringify(options.json);
-    headers["content-type"] ??= "application/json";
-  }
-  if (options.token) headers["authorization"] = `Bearer ${options.token}`;
-  const response = await fetch(`${gw.url}${path}`, {
-    method,
-    headers,
-    ...(body !== undefined ? { body } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {} };
-}
-
-const login = async (gw: RunningGateway, email: string, password: string) => {
-  const answer = await call(gw, "POST", "/v1/auth/login", { json: { email, password } });
-  expect(answer.status).toBe(200);
-  return answer.body as { accessToken: string; refreshToken: string; expiresIn: number };
-};
-
-async function signUpAndLogin(gw: RunningGateway) {
-  const email = `shopper-${randomUUID().slice(0, 8)}@example.com`;
-  const password = "correct horse battery staple";
-  const signUp = await call(gw, "POST", "/v1/auth/signup", { json: { email, password, name: "Shopper" } });
-  expect(signUp.status).toBe(201);
-  return login(gw, email, password);
-}
-
-async function createProduct(gw: RunningGateway) {
-  const answer = await call(gw, "POST", "/v1/products", {
-    token: adminToken,
-    json: {
-      sku: `SKU-${randomUUID().slice(0, 8).toUpperCase()}`,
-      name: "Trail shoes",
-      category: "shoes",
-      price: { amountMinor: 8999, currency: "EUR" },
-      stock: 4,
-    },
-  });
-  expect(answer.status).toBe(201);
-  return answer.body as { id: string; name: string };
-}
+const gateway = (env: Record<string, string> = {}, options: Parameters<typeof startGateway>[1] = {}) =>
+  backends.gateway(env, options);
+const stopExtras = () => backends.stopGateways();
+const createProduct = (gw: RunningGateway) => createProductAs(gw, adminToken);
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
 beforeAll(async () => {
-  await startBackends();
+  backends = await startBackends("gw");
+  base = backends.base;
   main = await startGateway({ ...base, BODY_LIMIT_BYTES: "1024", JWT_CACHE_TTL_SECONDS: "1" });
   adminToken = (await login(main, admin.email, admin.password)).accessToken;
 });
 
 afterAll(async () => {
-  await stopExtras();
   await main?.stop();
-  for (const service of services) await service.stop();
-  for (const drop of drops) await drop();
+  await backends?.stop();
 });
 
 describe("the gateway in front of identity and catalog", () => {
@@ -306,12 +204,7 @@ describe("signed requests with an API key", () => {
   let productId: string;
   beforeAll(async () => {
     const { accessToken } = await signUpAndLogin(main);
-    const created = await call(main, "POST", "/v1/auth/api-keys", {
-      token: accessToken,
-      json: { name: "ci" },
-    });
-    expect(created.status).toBe(201);
-    ({ keyId, secret } = created.body as { keyId: string; secret: string });
+    ({ keyId, secret } = await createApiKey(main, accessToken));
     productId = (await createProduct(main)).id;
   });
   const signed = (target: string, over: { timestamp?: number; nonce?: string; signingKey?: string } = {}) =>
@@ -370,10 +263,18 @@ describe("signed requests with an API key", () => {
 
   it("authenticates a signed write: placing an order gets past auth to the (down) orders service", async () => {
     const body = JSON.stringify({ lines: [{ productId, quantity: 1 }] });
-    const headers = signRequest({ keyId, signingKey: secret, method: "POST", target: "/v1/orders", body });
+    const idempotencyKey = randomUUID();
+    const headers = signRequest({
+      keyId,
+      signingKey: secret,
+      method: "POST",
+      target: "/v1/orders",
+      body,
+      idempotencyKey,
+    });
     const answer = await call(main, "POST", "/v1/orders", {
       body,
-      headers: { ...headers, "content-type": "application/json", "idempotency-key": randomUUID() },
+      headers: { ...headers, "content-type": "application/json" },
     });
     expect([answer.status, answer.body["upstream"]]).toEqual([503, "orders"]);
   });

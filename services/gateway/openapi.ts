@@ -410,9 +410,11 @@ export const paths: Record<string, PathItem> = {
     post: {
       operationId: "createApiKey",
       summary: "Create an API key for signed requests; its secret is shown once",
+      description:
+        "A user may hold only a few keys at once (a deployment setting); one more is a 422 until one is deleted.",
       tags: ["auth"],
       requestBody: body("NewApiKey"),
-      responses: { "201": ok("The key and its secret", "ApiKey"), ...problems(401, 403) },
+      responses: { "201": ok("The key and its secret", "ApiKey"), ...problems(401, 403, 422) },
     },
   },
   "/v1/auth/api-keys/{keyId}": {
@@ -590,7 +592,7 @@ export const paths: Record<string, PathItem> = {
 export type AuthRequirement = "public" | "user" | "session" | "admin";
 
 const security: Record<AuthRequirement, Operation["security"]> = {
-  // Public, but credentials that are sent are checked (and count for the principal's rate limit).
+  // Public, but credentials that are sent are checked (and count for the user's rate limit).
   public: [{}, { bearerAuth: [] }, { signedRequest: [] }],
   user: [{ bearerAuth: [] }, { signedRequest: [] }],
   // Only an access token from a login: an API key cannot manage API keys.
@@ -604,7 +606,8 @@ const info = {
   description: [
     "The platform's public REST API. Errors are RFC 9457 problem documents (`application/problem+json`)",
     "whose `type` is stable per kind. Every response carries `X-Request-Id`; a W3C `traceparent` is honoured.",
-    "Rate limits are per principal and route class, announced in `RateLimit` and `RateLimit-Policy` headers.",
+    "Rate limits are per user (or client address) and route class, announced in `RateLimit` and `RateLimit-Policy` headers;",
+    "an address that keeps sending bad credentials is refused (429) for a while.",
     "Authenticate with a bearer access token from `/v1/auth/login`, or sign requests with an API key",
     "(the signing scheme is in the gateway's README).",
   ].join(" "),
@@ -649,8 +652,8 @@ export function publishedDocument(
           in: "header",
           name: "X-Api-Key-Id",
           description:
-            "With X-Signature-Timestamp, optional X-Signature-Nonce, and X-Signature: base64url HMAC-SHA256 " +
-            "of METHOD, PATH, sorted QUERY, TIMESTAMP, NONCE and the body's hex SHA-256, one per line.",
+            "With X-Signature-Timestamp, optional X-Signature-Nonce, and X-Signature: base64url HMAC-SHA256 (43 characters, " +
+            "no padding) of METHOD, PATH, sorted QUERY, TIMESTAMP, NONCE, Idempotency-Key and the body's hex SHA-256, one per line.",
         },
       },
     },

@@ -4,13 +4,15 @@ import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode
 import type { Logger } from "../runtime/logger.js";
 import type { RequestMetrics } from "../runtime/metrics.js";
 import { traced } from "../runtime/tracing.js";
-import { type JwtVerifier, rejectToken } from "./auth/jwt.js";
+import { createAuthenticator, tooManyFailures } from "./auth/credentials.js";
+import type { JwtVerifier } from "./auth/jwt.js";
 import { isAdmin, type Principal } from "./auth/principal.js";
-import { type SignatureVerifier, signatureHeaders } from "./auth/signing.js";
+import type { SignatureVerifier } from "./auth/signing.js";
 import { hasBody, parseJson, readBody, requireJson, send } from "./http.js";
+import { addressBucket, rateLimitBuckets } from "./limit-buckets.js";
 import type { OpenApiDocument, Operation } from "./openapi.js";
 import { HttpProblem, problemDocument, toProblem, UpstreamError } from "./problems.js";
-import { type RateLimiter, rateLimitHeaders } from "./rate-limit.js";
+import { type LimitCheck, type RateLimiter, rateLimitHeaders } from "./rate-limit.js";
 import type { Match, Router } from "./router.js";
 import type { AnyRoute, Reply, RouteRequest } from "./routes.js";
 import type { Upstream, Upstreams } from "./upstreams.js";
@@ -53,32 +55,17 @@ export function clientIp(req: IncomingMessage, trustedProxyHops: number): string
   return forwarded[forwarded.length - trustedProxyHops] ?? forwarded[0] ?? socket;
 }
 
-const rateLimitKey = (principal: Principal | undefined, ip: string) =>
-  principal ? (principal.keyId ? `key:${principal.keyId}` : `user:${principal.userId}`) : `ip:${ip}`;
-
 /**
  * The request path, in order: match (404, 405), media type and size (415, 413), body,
- * credentials (401), role (403), rate limit (429), JSON and schema (400), the upstream call,
- * each failure a problem document. Every request runs in a server span continuing the
- * client's traceparent, is measured under its OpenAPI path template, and is logged once.
+ * credentials (401; 429 from an address over its failure budget), role (403), rate limit
+ * (429), JSON and schema (400), the upstream call, each failure a problem document. Every
+ * request runs in a server span continuing the client's traceparent, is measured under its
+ * OpenAPI path template, and is logged once.
  */
 export function createPipeline(parts: PipelineParts) {
   const { router, routes, operations, validators, builtIns, upstreams, logger, metrics } = parts;
 
-  async function authenticate(req: IncomingMessage, body: Buffer): Promise<Principal | undefined> {
-    const authorization = req.headers.authorization;
-    const signed =
-      req.headers[signatureHeaders.keyId] !== undefined ||
-      req.headers[signatureHeaders.signature] !== undefined;
-    if (authorization !== undefined && signed)
-      throw new HttpProblem("bad-request", "send a bearer token or a request signature, not both");
-    if (signed)
-      return parts.signatures.verify({ method: req.method!, target: req.url!, headers: req.headers, body });
-    if (authorization === undefined) return undefined;
-    const bearer = /^Bearer +(\S+)$/i.exec(authorization);
-    if (!bearer) throw rejectToken("unsupported-scheme", "use Authorization: Bearer <access token>");
-    return parts.jwt.verify(bearer[1]!);
-  }
+  const authenticate = createAuthenticator(parts);
 
   function authorize(route: AnyRoute, principal: Principal | undefined): void {
     if (route.auth === "public") return;
@@ -95,8 +82,12 @@ export function createPipeline(parts: PipelineParts) {
       throw new HttpProblem("forbidden", "this operation requires the admin role");
   }
 
-  async function rateLimit(route: AnyRoute, key: string, headers: Record<string, string>): Promise<void> {
-    const decision = await parts.limiter.check(key, route.routeClass);
+  async function rateLimit(
+    route: AnyRoute,
+    check: LimitCheck,
+    headers: Record<string, string>,
+  ): Promise<void> {
+    const decision = await parts.limiter.check(check);
     if (!decision) {
       if (parts.limiter.failMode === "closed")
         throw new HttpProblem(
@@ -109,6 +100,7 @@ export function createPipeline(parts: PipelineParts) {
         );
       return;
     }
+    if (decision.overFailureBudget) throw tooManyFailures(decision.retryAfterMs);
     Object.assign(headers, rateLimitHeaders(route.routeClass, decision));
     if (!decision.allowed)
       throw new HttpProblem(
@@ -134,9 +126,16 @@ export function createPipeline(parts: PipelineParts) {
     if (operation.requestBody && hasBody(req)) requireJson(req);
     const body = hasBody(req) ? await readBody(req, parts.bodyLimitBytes) : noBody;
 
-    const principal = await authenticate(req, body);
+    const address = addressBucket(clientIp(req, parts.trustedProxyHops));
+    const principal = await authenticate(req, body, address);
     authorize(route, principal);
-    await rateLimit(route, rateLimitKey(principal, clientIp(req, parts.trustedProxyHops)), headers);
+    const buckets = rateLimitBuckets(route.routeClass, principal, address, body);
+    // Requests with credentials are refused while their address is over its failure budget.
+    await rateLimit(
+      route,
+      { routeClass: route.routeClass, buckets, guard: principal ? address : undefined },
+      headers,
+    );
 
     const valid = validator.parameters({ params, query: parseQuery(query), headers: req.headers });
     let json: unknown;

@@ -1,49 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../runtime/logger.js";
 import type { Redis } from "../runtime/redis.js";
-import { type FailMode, gcra, type Limit, RateLimiter, rateLimitHeaders } from "./rate-limit.js";
+import type { Limit } from "./gcra.js";
+import { type FailMode, RateLimiter, rateLimitHeaders } from "./rate-limit.js";
 
 const perMinute = (requests: number): Limit => ({ requests, windowSeconds: 60 });
-
-/** Runs n requests at `now` through the in-process GCRA, carrying its state. */
-function burst(limit: Limit, n: number, now: number, tat?: number) {
-  const decisions = [];
-  for (let i = 0; i < n; i++) {
-    const d = gcra(tat, now, limit);
-    if (d.allowed) tat = d.tatMs;
-    decisions.push(d);
-  }
-  return { decisions, tat };
-}
-
-describe("GCRA", () => {
-  it("allows a whole window's worth at once, then refuses", () => {
-    const { decisions } = burst(perMinute(5), 6, 0);
-    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, true, true, false]);
-    expect(decisions.map((d) => d.remaining)).toEqual([4, 3, 2, 1, 0, 0]);
-  });
-
-  it("says when the next request will be allowed: one emission interval after the burst", () => {
-    const { decisions } = burst(perMinute(5), 6, 0);
-    expect(decisions[5]!.retryAfterMs).toBe(12_000);
-  });
-
-  it("refills one request per interval, not the whole window at once", () => {
-    const { tat } = burst(perMinute(5), 5, 0);
-    const later = burst(perMinute(5), 2, 12_000, tat);
-    expect(later.decisions.map((d) => d.allowed)).toEqual([true, false]);
-  });
-
-  it("forgets an idle principal once a window has passed", () => {
-    const { tat } = burst(perMinute(5), 5, 0);
-    expect(burst(perMinute(5), 5, 60_000, tat).decisions.every((d) => d.allowed)).toBe(true);
-  });
-
-  it("reports when the full burst is available again", () => {
-    const { decisions } = burst(perMinute(5), 2, 0);
-    expect(decisions[1]!.resetMs).toBe(24_000);
-  });
-});
 
 describe("rate-limit headers", () => {
   it("announce the policy and what is left, in the IETF and the older forms", () => {
@@ -53,6 +14,7 @@ describe("rate-limit headers", () => {
       remaining: 598,
       retryAfterMs: 0,
       resetMs: 1_500,
+      overFailureBudget: false,
     });
     expect(headers).toEqual({
       "RateLimit-Policy": '"read";q=600;w=60',
@@ -70,6 +32,7 @@ describe("rate-limit headers", () => {
       remaining: 0,
       retryAfterMs: 200,
       resetMs: 60_000,
+      overFailureBudget: false,
     });
     expect(headers["Retry-After"]).toBe("1");
   });
@@ -84,6 +47,7 @@ describe("when Redis is down", () => {
       void lines.push(message)) as unknown as typeof logger.warn;
     const rl = new RateLimiter(redisDown, {
       limits: { auth: perMinute(2), read: perMinute(100), write: perMinute(100) },
+      failureBudget: perMinute(3),
       failMode,
       redisTimeoutMs: 50,
       keyPrefix: "gateway:",
@@ -96,13 +60,14 @@ describe("when Redis is down", () => {
   it("limits in process in the local fail mode", async () => {
     const { rl } = limiter("local");
     const allowed = [];
-    for (let i = 0; i < 3; i++) allowed.push((await rl.check("ip:1", "auth"))?.allowed);
+    for (let i = 0; i < 3; i++)
+      allowed.push((await rl.check({ routeClass: "auth", buckets: ["ip:1"] }))?.allowed);
     expect(allowed).toEqual([true, true, false]);
   });
 
   it("logs the outage once, not per request", async () => {
     const { rl, lines } = limiter("local");
-    for (let i = 0; i < 5; i++) await rl.check("ip:1", "read");
+    for (let i = 0; i < 5; i++) await rl.check({ routeClass: "read", buckets: ["ip:1"] });
     expect(lines).toHaveLength(1);
   });
 
@@ -110,14 +75,31 @@ describe("when Redis is down", () => {
     "gives no decision in the %s fail mode (the gateway allows or refuses)",
     async (mode) => {
       const { rl } = limiter(mode);
-      expect(await rl.check("ip:1", "auth")).toBeUndefined();
+      expect(await rl.check({ routeClass: "auth", buckets: ["ip:1"] })).toBeUndefined();
     },
   );
 
   it("keeps principals apart in the local fail mode", async () => {
     const { rl } = limiter("local");
-    await rl.check("ip:1", "auth");
-    await rl.check("ip:1", "auth");
-    expect((await rl.check("ip:2", "auth"))?.allowed).toBe(true);
+    await rl.check({ routeClass: "auth", buckets: ["ip:1"] });
+    await rl.check({ routeClass: "auth", buckets: ["ip:1"] });
+    expect((await rl.check({ routeClass: "auth", buckets: ["ip:2"] }))?.allowed).toBe(true);
+  });
+
+  it("counts failed authentications per address, and remembers an address over its budget", async () => {
+    const { rl } = limiter("local");
+    const counted = [];
+    for (let i = 0; i < 4; i++) counted.push((await rl.countFailure("ip:1"))?.allowed);
+    expect(counted).toEqual([true, true, true, false]);
+    expect(rl.blockedFor("ip:1")).toBe(20_000);
+    expect(rl.blockedFor("ip:2")).toBe(0);
+  });
+
+  it("refuses a request guarded by an address over its failure budget, charging nothing", async () => {
+    const { rl } = limiter("local");
+    for (let i = 0; i < 4; i++) await rl.countFailure("ip:1");
+    const guarded = await rl.check({ routeClass: "auth", buckets: ["user:7"], guard: "ip:1" });
+    expect([guarded?.allowed, guarded?.overFailureBudget]).toEqual([false, true]);
+    expect((await rl.check({ routeClass: "auth", buckets: ["user:7"], guard: "ip:2" }))?.remaining).toBe(1);
   });
 });

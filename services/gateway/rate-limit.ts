@@ -2,16 +2,11 @@ import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import type { Logger } from "../runtime/logger.js";
 import { luaScript, type Redis } from "../runtime/redis.js";
+import { type Decision, gcra, gcraSource, guardRefusal, type Limit } from "./gcra.js";
 
-/** Route classes, each with its own limit per principal. */
+/** Route classes, each with its own limit per bucket (limit-buckets.ts says which). */
 export const routeClasses = ["auth", "read", "write"] as const;
 export type RouteClass = (typeof routeClasses)[number];
-
-export interface Limit {
-  /** Requests allowed per window, all of them at once as a burst. */
-  readonly requests: number;
-  readonly windowSeconds: number;
-}
 
 /** "<requests>/<seconds>s", e.g. "600/60s". */
 const limitSpec = z
@@ -24,9 +19,20 @@ const limitSpec = z
   .refine((l) => l.requests > 0 && l.windowSeconds > 0, { error: "requests and seconds must be positive" });
 
 export const rateLimitEnv = {
-  RATE_LIMIT_AUTH: limitSpec.prefault("20/60s").describe("per client, for signup, login and refresh"),
-  RATE_LIMIT_READ: limitSpec.prefault("1200/60s").describe("per principal, for reads"),
-  RATE_LIMIT_WRITE: limitSpec.prefault("120/60s").describe("per principal, for writes"),
+  RATE_LIMIT_AUTH: limitSpec
+    .prefault("20/60s")
+    .describe("per client address and per target email, for signup, login, refresh and logout"),
+  RATE_LIMIT_READ: limitSpec
+    .prefault("1200/60s")
+    .describe("per user (all their tokens and keys) or address, for reads"),
+  RATE_LIMIT_WRITE: limitSpec
+    .prefault("120/60s")
+    .describe("per user (all their tokens and keys) or address, for writes"),
+  RATE_LIMIT_AUTH_FAILURES: limitSpec
+    .prefault("20/60s")
+    .describe(
+      "per client address, failed authentications (forged or unknown credentials); over it, credentials are refused (429) unchecked",
+    ),
   RATE_LIMIT_FAIL_MODE: z
     .enum(["local", "open", "closed"])
     .default("local")
@@ -41,72 +47,12 @@ export const rateLimitEnv = {
 
 export type FailMode = "local" | "open" | "closed";
 
-export interface Decision {
-  readonly allowed: boolean;
-  readonly limit: Limit;
-  readonly remaining: number;
-  /** Milliseconds until the next request would be allowed (0 when allowed). */
-  readonly retryAfterMs: number;
-  /** Milliseconds until the whole burst is available again. */
-  readonly resetMs: number;
-}
-
-/**
- * GCRA (the generic cell rate algorithm) in one Lua script, so check-and-update is atomic
- * across every gateway replica, using Redis's clock so replicas' clocks do not matter. The
- * key holds one number, the theoretical arrival time (TAT) of the next request: each
- * request moves it one emission interval (window / requests) on; a request is refused when
- * that would put it more than a whole window ahead of now. So a principal may burst the
- * whole limit, then gets one request per interval, and the key expires when idle.
- *
- * KEYS[1] the principal and class; ARGV: interval ms, window ms.
- * Returns { allowed 0|1, remaining, retry after ms, reset ms }.
- */
-export const gcraSource = `
-local interval = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local next_tat = tat + interval
-local allow_at = next_tat - window
-if now < allow_at then
-  return { 0, 0, math.ceil(allow_at - now), math.ceil(tat - now) }
-end
-redis.call('SET', KEYS[1], tostring(next_tat), 'PX', math.ceil(next_tat - now))
-return { 1, math.floor((window - (next_tat - now)) / interval), 0, math.ceil(next_tat - now) }
-`;
-
-/** The same algorithm in process, for the local fail mode and unit tests. */
-export function gcra(tatMs: number | undefined, nowMs: number, limit: Limit): Decision & { tatMs: number } {
-  const interval = (limit.windowSeconds * 1000) / limit.requests;
-  const window = limit.windowSeconds * 1000;
-  const tat = Math.max(tatMs ?? 0, nowMs);
-  const next = tat + interval;
-  if (nowMs < next - window)
-    return {
-      allowed: false,
-      limit,
-      remaining: 0,
-      retryAfterMs: Math.ceil(next - window - nowMs),
-      resetMs: Math.ceil(tat - nowMs),
-      tatMs: tat,
-    };
-  return {
-    allowed: true,
-    limit,
-    remaining: Math.floor((window - (next - nowMs)) / interval),
-    retryAfterMs: 0,
-    resetMs: Math.ceil(next - nowMs),
-    tatMs: next,
-  };
-}
-
 const runGcra = luaScript("gcra", gcraSource);
 
 export interface RateLimiterOptions {
   readonly limits: Readonly<Record<RouteClass, Limit>>;
+  /** Failed authentications allowed per client address. */
+  readonly failureBudget: Limit;
   readonly failMode: FailMode;
   readonly redisTimeoutMs: number;
   /** Prefix of the gateway's keys, e.g. "gateway:". */
@@ -115,17 +61,32 @@ export interface RateLimiterOptions {
   readonly now?: () => number;
 }
 
+/** One request to count: its class, the buckets it is charged to, and the address whose failure budget guards it. */
+export interface LimitCheck {
+  readonly routeClass: RouteClass;
+  /** e.g. ["user:<id>"], ["ip:<address>"], or ["ip:<address>", "email:<digest>"] for a login. */
+  readonly buckets: readonly string[];
+  /** The client's address ("ip:<address>") when the request carried credentials. */
+  readonly guard?: string | undefined;
+}
+
 /**
- * Per principal and route class limits. Redis decides for all replicas together; when it
- * fails or is slow, the fail mode decides: `local` limits in process (each replica alone,
- * so the effective limit is multiplied by the replica count for the outage), `open` lets
- * everything through, `closed` refuses (undefined decision, the gateway answers 503). The
- * outage is logged once when it starts and once when it ends.
+ * Per bucket and route class limits, plus each client address's budget of failed
+ * authentications, in one Redis round trip per request (gcra.ts). Redis decides for all
+ * replicas together; when it fails or is slow, the fail mode decides: `local` limits in
+ * process (each replica alone, so the effective limit is multiplied by the replica count
+ * for the outage), `open` lets everything through, `closed` refuses (undefined decision,
+ * the gateway answers 503). The outage is logged once when it starts and once when it ends.
+ *
+ * An address found over its failure budget is also remembered in process until its budget
+ * refills, so the gateway refuses its credentials before checking them (`blockedFor`):
+ * no identity call, no Redis call, no cache entry for a guessed key.
  */
 export class RateLimiter {
   readonly #options: RateLimiterOptions;
   readonly #now: () => number;
   readonly #local = new LRUCache<string, number>({ max: 100_000 });
+  readonly #blocked = new LRUCache<string, number>({ max: 100_000 });
   #degraded = false;
 
   constructor(
@@ -150,12 +111,39 @@ export class RateLimiter {
   }
 
   /** Counts one request; undefined means "no decision" (Redis down in open or closed mode). */
-  async check(principalKey: string, routeClass: RouteClass): Promise<Decision | undefined> {
-    const limit = this.#options.limits[routeClass];
-    const key = `${this.#options.keyPrefix}rl:${routeClass}:${principalKey}`;
+  async check(request: LimitCheck): Promise<Decision | undefined> {
+    const limit = this.#options.limits[request.routeClass];
+    const keys = request.buckets.map((bucket) => this.#key(request.routeClass, bucket));
+    const guard = request.guard === undefined ? undefined : this.#failureKey(request.guard);
+    const decision = await this.#decide(keys, limit, guard);
+    if (decision?.overFailureBudget) this.#block(request.guard!, decision.retryAfterMs);
+    return decision;
+  }
+
+  /** Counts a failed authentication from `address`; a refusal means its budget is used up. */
+  async countFailure(address: string): Promise<Decision | undefined> {
+    const decision = await this.#decide([this.#failureKey(address)], this.#options.failureBudget);
+    if (decision && !decision.allowed) this.#block(address, decision.retryAfterMs);
+    return decision;
+  }
+
+  /** Milliseconds this replica knows `address` must wait before presenting credentials again (0: none). */
+  blockedFor(address: string): number {
+    const until = this.#blocked.get(address);
+    return until === undefined ? 0 : Math.max(0, until - this.#now());
+  }
+
+  #block(address: string, ms: number): void {
+    if (ms > 0) this.#blocked.set(address, this.#now() + ms, { ttl: ms });
+  }
+
+  #key = (routeClass: RouteClass, bucket: string) => `${this.#options.keyPrefix}rl:${routeClass}:${bucket}`;
+  #failureKey = (address: string) => `${this.#options.keyPrefix}rl:failures:${address}`;
+
+  async #decide(keys: string[], limit: Limit, guard?: string): Promise<Decision | undefined> {
     try {
       if (!this.redis?.isReady) throw new Error("Redis is not connected");
-      const decision = await this.#remote(key, limit);
+      const decision = await this.#remote(keys, limit, guard);
       if (this.#degraded) {
         this.#degraded = false;
         this.#options.logger.info("rate limiting back on Redis");
@@ -170,20 +158,49 @@ export class RateLimiter {
         );
       }
       if (this.#options.failMode !== "local") return undefined;
-      const decision = gcra(this.#local.get(key), this.#now(), limit);
-      if (decision.allowed) this.#local.set(key, decision.tatMs);
-      return decision;
+      return this.#inProcess(keys, limit, guard);
     }
   }
 
-  async #remote(key: string, limit: Limit): Promise<Decision> {
-    const interval = (limit.windowSeconds * 1000) / limit.requests;
+  #inProcess(keys: string[], limit: Limit, guard?: string): Decision {
+    const now = this.#now();
+    const refused = guard && guardRefusal(this.#local.get(guard), now, this.#options.failureBudget);
+    if (refused) return refused;
+    const decision = gcra(
+      keys.map((key) => this.#local.get(key)),
+      now,
+      limit,
+    );
+    if (decision.allowed) for (const [i, key] of keys.entries()) this.#local.set(key, decision.tatsMs[i]!);
+    return decision;
+  }
+
+  async #remote(keys: string[], limit: Limit, guard?: string): Promise<Decision> {
+    const budget = this.#options.failureBudget;
     const reply = (await withTimeout(
-      runGcra(this.redis!, [key], [interval, limit.windowSeconds * 1000]),
+      runGcra(this.redis!, guard ? [...keys, guard] : keys, [
+        (limit.windowSeconds * 1000) / limit.requests,
+        limit.windowSeconds * 1000,
+        guard ? (budget.windowSeconds * 1000) / budget.requests : 0,
+        budget.windowSeconds * 1000,
+      ]),
       this.#options.redisTimeoutMs,
     )) as number[];
-    const [allowed, remaining, retryAfterMs, resetMs] = reply.map(Number) as [number, number, number, number];
-    return { allowed: allowed === 1, limit, remaining, retryAfterMs, resetMs };
+    const [allowed, remaining, retryAfterMs, resetMs, guarded] = reply.map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    return {
+      allowed: allowed === 1,
+      limit: guarded === 1 ? budget : limit,
+      remaining,
+      retryAfterMs,
+      resetMs,
+      overFailureBudget: guarded === 1,
+    };
   }
 }
 

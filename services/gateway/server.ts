@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../runtime/logger.js";
 import { createRedis, type Redis } from "../runtime/redis.js";
+import { CallerIdentity } from "../runtime/rpc/caller-identity.js";
 import { Status } from "../runtime/rpc/client.js";
 import { onShutdown } from "../runtime/shutdown.js";
 import { instrument } from "../runtime/telemetry.js";
@@ -85,7 +86,11 @@ export async function startGateway(
     };
   };
 
-  const upstreams = createUpstreams(config, logger);
+  const upstreams = createUpstreams(
+    config,
+    logger,
+    new CallerIdentity(spec.name, config.CALL_SIGNING_KEY.privateKey),
+  );
   const now = options.now;
   const jwt = new JwtVerifier({
     issuer: config.JWT_ISSUER,
@@ -103,7 +108,12 @@ export async function startGateway(
         () => undefined,
       );
     },
-    onRevocationUnknown: outage("Redis unavailable: tokens are accepted without a revocation check"),
+    revocationUnknown: config.RATE_LIMIT_FAIL_MODE === "closed" ? "closed" : "open",
+    onRevocationUnknown: outage(
+      config.RATE_LIMIT_FAIL_MODE === "closed"
+        ? "Redis unavailable: tokens whose revocation cannot be checked are refused (503)"
+        : "Redis unavailable: tokens are accepted without a revocation check, but for sessions seen revoked",
+    ),
     onStaleKeys: (err) =>
       logger.warn(
         { err: (err as Error).message },
@@ -114,6 +124,7 @@ export async function startGateway(
   const signatures = new SignatureVerifier({
     maxSkewSeconds: config.SIGNATURE_MAX_SKEW_SECONDS,
     keyCacheSeconds: config.SIGNING_KEY_CACHE_SECONDS,
+    keyCacheSize: config.SIGNING_KEY_CACHE_SIZE,
     async fetchKey(keyId) {
       try {
         return await upstreams.identity.call("getSigningKey", { keyId }, identityCall);
@@ -132,6 +143,7 @@ export async function startGateway(
   });
   const limiter = new RateLimiter(redis, {
     limits: { auth: config.RATE_LIMIT_AUTH, read: config.RATE_LIMIT_READ, write: config.RATE_LIMIT_WRITE },
+    failureBudget: config.RATE_LIMIT_AUTH_FAILURES,
     failMode: config.RATE_LIMIT_FAIL_MODE,
     redisTimeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS,
     keyPrefix: config.REDIS_KEY_PREFIX,

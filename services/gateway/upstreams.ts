@@ -15,6 +15,7 @@ import notifications from "../notifications/service.js";
 import orders from "../orders/service.js";
 import { count } from "../runtime/config.js";
 import type { Logger } from "../runtime/logger.js";
+import type { CallerIdentity } from "../runtime/rpc/caller-identity.js";
 import { type Client, createClient, RpcError, Status } from "../runtime/rpc/client.js";
 import search from "../search/service.js";
 import { CircuitBreaker } from "./breaker.js";
@@ -144,8 +145,11 @@ export type Upstreams = { readonly [U in UpstreamName]: Upstream<UpstreamService
   close(): void;
 };
 
-/** Creates a client (lazy: it connects on first call) and a breaker for every upstream. */
-export function createUpstreams(config: UpstreamConfig, logger: Logger): Upstreams {
+/**
+ * Creates a client (lazy: it connects on first call) and a breaker for every upstream. Each
+ * call carries the gateway's call token for that upstream, naming the request's principal.
+ */
+export function createUpstreams(config: UpstreamConfig, logger: Logger, caller: CallerIdentity): Upstreams {
   const upstreams: Record<string, Upstream<DescService>> = {};
   for (const name of upstreamNames) {
     const target = config[`${name.toUpperCase() as Uppercase<UpstreamName>}_ADDRESS`];
@@ -161,7 +165,10 @@ export function createUpstreams(config: UpstreamConfig, logger: Logger): Upstrea
     });
     upstreams[name] = new Upstream(
       name,
-      createClient(upstreamServices[name].rpc as DescService, target, { timeoutMs: 5_000 }),
+      createClient(upstreamServices[name].rpc as DescService, target, {
+        timeoutMs: 5_000,
+        caller: caller.towards(name),
+      }),
       { retries: config.UPSTREAM_RETRIES, retryBaseMs: config.UPSTREAM_RETRY_BASE_MS },
       breaker,
     );

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { notFound, permissionDenied, unauthenticated } from "../runtime/errors.js";
+import { failedPrecondition, notFound, permissionDenied, unauthenticated } from "../runtime/errors.js";
 import type { Queryable } from "../runtime/postgres.js";
 import { type KeyEncryptionKey, open, seal } from "../runtime/sealing.js";
 import type { Principal } from "./requests.js";
@@ -27,24 +27,41 @@ export interface CreatedApiKey {
   readonly createdAt: string;
 }
 
+/**
+ * Creates a key for `owner`, who may hold at most `maxPerUser` at once. The gateway limits
+ * a user's requests together whichever key signs them; the cap bounds how many secrets one
+ * account has in circulation (before it, N keys meant N rate-limit budgets).
+ */
 export async function createApiKey(
   tx: Queryable,
   kek: KeyEncryptionKey,
   owner: Principal,
   name: string,
+  maxPerUser: number,
 ): Promise<CreatedApiKey> {
   if (owner.method === "api_key")
     throw permissionDenied("an API key cannot create API keys; call with an access token from a login");
+  // Creations for one user queue on the user's row; the count, a statement of its own, is
+  // read after the lock, so it sees every key committed before (READ COMMITTED).
+  const [user] = await tx.query("SELECT id FROM users WHERE id = $1 FOR UPDATE", [owner.userId]);
+  if (!user) throw unauthenticated(`the principal's user ${owner.userId} no longer exists`);
+  const [{ held }] = (await tx.query<{ held: number }>(
+    "SELECT count(*)::int AS held FROM api_keys WHERE user_id = $1",
+    [owner.userId],
+  )) as [{ held: number }];
+  if (held >= maxPerUser)
+    throw failedPrecondition(
+      `the user already has ${held} API keys, the most one user may hold; delete one before creating another`,
+    );
   const keyId = `ak_${randomBytes(16).toString("base64url")}`;
   const key = randomBytes(32);
   const secret = key.toString("base64url");
   const [row] = await tx.query<{ created_at: Date }>(
     `INSERT INTO api_keys (id, user_id, name, secret_hash, signing_key)
-     SELECT $1, id, $3, $4, $5 FROM users WHERE id = $2 RETURNING created_at`,
+     VALUES ($1, $2, $3, $4, $5) RETURNING created_at`,
     [keyId, owner.userId, name, hashApiKeySecret(secret), seal(kek, key, keyId)],
   );
-  if (!row) throw unauthenticated(`the principal's user ${owner.userId} no longer exists`);
-  return { keyId, secret, name, createdAt: row.created_at.toISOString() };
+  return { keyId, secret, name, createdAt: row!.created_at.toISOString() };
 }
 
 /** Deletes a key; only its owner or an admin may. */

@@ -35,6 +35,8 @@ export interface IdentityDeps {
   readonly tokens: TokenIssuer;
   readonly sessions: SessionPolicy;
   readonly outbox: EventOutbox;
+  /** API keys one user may hold at once. */
+  readonly maxApiKeysPerUser: number;
 }
 
 /** Session events carry the session's state: who it belongs to and whether it is live. */
@@ -67,7 +69,7 @@ const refusals: Record<Exclude<RefreshVerdict, "rotate">, string> = {
  * outbox insert will join the state change), and answers; domain errors map to statuses.
  */
 export function identityHandlers(deps: IdentityDeps): Handlers<typeof IdentityService> {
-  const { db, redis, kek, keys, tokens, sessions, outbox } = deps;
+  const { db, redis, kek, keys, tokens, sessions, outbox, maxApiKeysPerUser } = deps;
   const accessLifetime = tokens.policy.lifetimeSeconds;
 
   return {
@@ -147,7 +149,7 @@ export function identityHandlers(deps: IdentityDeps): Handlers<typeof IdentitySe
     async createApiKey(request) {
       const { principal, name } = createApiKeyInput(request);
       return db.transaction(async (tx) => {
-        const key = await createApiKey(tx, kek, principal, name);
+        const key = await createApiKey(tx, kek, principal, name, maxApiKeysPerUser);
         await outbox.append(tx, {
           entity: "apikey",
           entityId: key.keyId,

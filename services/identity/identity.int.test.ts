@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestCallers, testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers, testRedis } from "../../test/databases.js";
 import { IdentityService } from "../gen/platform/identity/v1/identity_pb.js";
 import { connectRedis, type Redis } from "../runtime/redis.js";
@@ -23,8 +24,10 @@ let redis: Redis;
 let sql: pg.Pool;
 let dropDatabase: () => Promise<void>;
 const revokedSessions: string[] = [];
+let callers: TestCallers;
 
 beforeAll(async () => {
+  callers = await testCallers();
   const database = await createTestDatabase("identity");
   dropDatabase = database.drop;
   env = {
@@ -36,9 +39,14 @@ beforeAll(async () => {
     IDENTITY_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     IDENTITY_ADMIN_EMAIL: admin.email,
     IDENTITY_ADMIN_PASSWORD: admin.password,
+    // orders stands in for any service allowed to call identity that is not the gateway.
+    ...callers.env("identity", ["orders"]),
   };
   running = await runService(definition, env);
-  identity = createClient(IdentityService, `127.0.0.1:${running.port}`, { timeoutMs: 10_000 });
+  identity = createClient(IdentityService, `127.0.0.1:${running.port}`, {
+    timeoutMs: 10_000,
+    caller: callers.as("gateway", "identity"),
+  });
   redis = await connectRedis(env["REDIS_URL"]!, running.logger);
   sql = new pg.Pool({ connectionString: database.url, max: 2 });
 });
@@ -55,7 +63,10 @@ afterAll(async () => {
 /** A replica (or a restart) on the same database, with some settings changed. */
 async function startReplica(overrides: Record<string, string> = {}) {
   const replica = await runService(definition, { ...env, ...overrides });
-  const client = createClient(IdentityService, `127.0.0.1:${replica.port}`, { timeoutMs: 10_000 });
+  const client = createClient(IdentityService, `127.0.0.1:${replica.port}`, {
+    timeoutMs: 10_000,
+    caller: callers.as("gateway", "identity"),
+  });
   return {
     client,
     stop: async () => {
@@ -288,6 +299,27 @@ describe("API keys", () => {
     expect((await failure(identity.createApiKey({ name: "x" }))).code).toBe(Status.UNAUTHENTICATED);
     const viaKey = { userId: user.id, roles: user.roles, method: "api_key" };
     expect((await failure(identity.createApiKey({ principal: viaKey }))).code).toBe(Status.PERMISSION_DENIED);
+  });
+
+  it("give their secret to the gateway alone: another service, an unknown one or no caller at all is refused", async () => {
+    const { user } = await signUpAndLogin();
+    const { keyId } = await identity.createApiKey({ principal: principalOf(user) });
+    const as = (caller?: string) =>
+      createClient(IdentityService, `127.0.0.1:${running.port}`, {
+        timeoutMs: 10_000,
+        ...(caller ? { caller: callers.as(caller, "identity") } : {}),
+      });
+    const refusals = {
+      orders: Status.PERMISSION_DENIED,
+      intruder: Status.UNAUTHENTICATED,
+      "": Status.UNAUTHENTICATED,
+    };
+    for (const [caller, code] of Object.entries(refusals)) {
+      const client = as(caller || undefined);
+      expect((await failure(client.getSigningKey({ keyId }))).code).toBe(code);
+      client.close();
+    }
+    expect((await identity.getSigningKey({ keyId })).signingKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });
 

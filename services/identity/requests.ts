@@ -10,9 +10,9 @@ import type {
 } from "../gen/platform/identity/v1/identity_pb.js";
 import { invalidArgument, unauthenticated } from "../runtime/errors.js";
 import { apiKeyIdPattern } from "./api-keys.js";
+import { emailProblem, normaliseEmail } from "./email.js";
 import { maxPasswordLength, passwordProblem } from "./passwords.js";
 import { refreshTokenPattern } from "./refresh-tokens.js";
-import { emailProblem, normaliseEmail } from "./users.js";
 
 /**
  * Reading requests: each function checks every field, throws one INVALID_ARGUMENT naming

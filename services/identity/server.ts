@@ -7,12 +7,13 @@ import {
 import { ConfigError, count } from "../runtime/config.js";
 import type { ServiceDefinition } from "../runtime/run-service.js";
 import { keyEncryptionKeyVariable } from "../runtime/sealing.js";
+import { emailProblem, normaliseEmail } from "./email.js";
 import { identityHandlers } from "./handlers.js";
 import { passwordProblem } from "./passwords.js";
 import spec from "./service.js";
 import { SigningKeys } from "./signing-keys.js";
 import { TokenIssuer } from "./tokens.js";
-import { emailProblem, ensureAdmin, normaliseEmail } from "./users.js";
+import { ensureAdmin } from "./users.js";
 
 const day = 24 * 3600 * 1000;
 const positive = count.pipe(z.number().min(1));
@@ -36,6 +37,9 @@ const env = {
   IDENTITY_JWKS_MAX_AGE_SECONDS: count
     .default(300)
     .describe("how long verifiers may cache the JWKS; a new key is published this long before it signs"),
+  IDENTITY_MAX_API_KEYS_PER_USER: positive
+    .default(10)
+    .describe("API keys one user may hold at once; creating one more is refused (FAILED_PRECONDITION)"),
   IDENTITY_ADMIN_EMAIL: z
     .string()
     .optional()
@@ -87,6 +91,9 @@ export const definition: ServiceDefinition<typeof IdentityService, typeof env> =
       lifetimeSeconds: config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS,
     });
     const sessions = { refreshTokenLifetimeMs: config.IDENTITY_REFRESH_TOKEN_TTL_DAYS * day };
-    return { handlers: identityHandlers({ db, redis, kek, keys, tokens, sessions, outbox }) };
+    const maxApiKeysPerUser = config.IDENTITY_MAX_API_KEYS_PER_USER;
+    return {
+      handlers: identityHandlers({ db, redis, kek, keys, tokens, sessions, outbox, maxApiKeysPerUser }),
+    };
   },
 };

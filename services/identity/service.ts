@@ -7,6 +7,8 @@ export default defineService({
   protocol: "grpc",
   public: true,
   stores: ["postgres", "redis"],
+  // An API key's secret, which verifies its signed requests: for the gateway's eyes only.
+  methodCallers: { GetSigningKey: ["gateway"] },
   // Its key-encryption key (seals signing and API keys in Postgres): generated once, never rotated.
   secrets: [{ env: "IDENTITY_KEY_ENCRYPTION_KEY", generate: "key-256-base64" }],
   events: { publishes: true },

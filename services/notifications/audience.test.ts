@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { newEvent } from "../runtime/events.js";
-import { eventOwner, mayReceive, scopeOf } from "./audience.js";
+import { type CloudEvent, newEvent } from "../runtime/events.js";
+import { audienceView, eventOwner, scopeOf } from "./audience.js";
 
 const order = (userId: string) =>
   newEvent("orders", {
@@ -11,26 +11,53 @@ const order = (userId: string) =>
     data: { order: { id: "o-1", userId, state: "confirmed" } },
   });
 const user = { ownerId: "u-1", scope: "own" as const };
+const admin = { ownerId: "u-admin", scope: "all" as const };
+/** Whether the subscriber receives the event at all. */
+const receives = (event: CloudEvent, subscriber: Parameters<typeof audienceView>[1]) =>
+  audienceView(event, subscriber) !== undefined;
 
-describe("who receives an event", () => {
+const stockReserved = newEvent("catalog", {
+  entity: "product",
+  entityId: "p-1",
+  action: "stock-reserved",
+  actor: "order:o-42",
+  data: { product: { id: "p-1", stock: 7 }, orderId: "o-42" },
+});
+
+describe("who receives an event, and how much of it", () => {
   it("delivers a user's own order to their webhook, and not another user's", () => {
-    expect(mayReceive(order("u-1"), user)).toBe(true);
-    expect(mayReceive(order("u-2"), user)).toBe(false);
+    expect(audienceView(order("u-1"), user)).toMatchObject({
+      actor: "system",
+      data: { order: { userId: "u-1" } },
+    });
+    expect(receives(order("u-2"), user)).toBe(false);
   });
 
-  it("delivers everything to an admin's webhook", () => {
-    expect(mayReceive(order("u-2"), { ownerId: "u-admin", scope: "all" })).toBe(true);
+  it("delivers everything to an admin's webhook, whole", () => {
+    const event = order("u-2");
+    expect(audienceView(event, admin)).toBe(event);
+    expect(audienceView(stockReserved, admin)).toBe(stockReserved);
   });
 
-  it("delivers public product events to anyone", () => {
-    const product = newEvent("catalog", {
+  it("delivers the public view of product events to anyone: the product, not who changed it", () => {
+    const updated = newEvent("catalog", {
       entity: "product",
       entityId: "p-1",
       action: "updated",
       actor: "u-admin",
-      data: { product: { id: "p-1" } },
+      data: { product: { id: "p-1", price_minor: "1200" } },
     });
-    expect(mayReceive(product, user)).toBe(true);
+    const view = audienceView(updated, user)!;
+    expect(view).not.toHaveProperty("actor");
+    expect(view).toEqual({ ...updated, actor: undefined, data: updated.data });
+    expect(JSON.stringify(view)).not.toContain("u-admin");
+  });
+
+  it("keeps another user's order id and the order as actor out of stock events", () => {
+    const view = audienceView(stockReserved, user)!;
+    expect(view.data).toEqual({ product: { id: "p-1", stock: 7 } });
+    expect(JSON.stringify(view)).not.toContain("o-42");
+    expect(view).toMatchObject({ id: stockReserved.id, type: "platform.catalog.product.stock-reserved" });
   });
 
   it("finds the owner in user_id, userId, or the user record itself", () => {
@@ -51,7 +78,7 @@ describe("who receives an event", () => {
       data: { user: { id: "u-5", email: "x@example.com" } },
     });
     expect(eventOwner(signUp)).toBe("u-5");
-    expect(mayReceive(signUp, user)).toBe(false);
+    expect(receives(signUp, user)).toBe(false);
   });
 
   it("delivers a deletion (state null) to the user who caused it", () => {
@@ -63,8 +90,8 @@ describe("who receives an event", () => {
       data: { apikey: null },
     });
     expect(eventOwner(deleted)).toBeUndefined();
-    expect(mayReceive(deleted, user)).toBe(true);
-    expect(mayReceive(deleted, { ownerId: "u-2", scope: "own" })).toBe(false);
+    expect(audienceView(deleted, user)).toBe(deleted);
+    expect(receives(deleted, { ownerId: "u-2", scope: "own" })).toBe(false);
   });
 
   it("gives admins' webhooks every event and users' their own", () => {

@@ -1,6 +1,6 @@
 import type { CloudEvent } from "../runtime/events.js";
 import type { Queryable } from "../runtime/postgres.js";
-import { mayReceive, type WebhookScope } from "./audience.js";
+import { audienceView, type WebhookScope } from "./audience.js";
 import { patternsMatching } from "./event-types.js";
 
 export type DeliveryStatus = "pending" | "delivered" | "retrying" | "dead";
@@ -26,9 +26,11 @@ export interface ClaimedDelivery extends DeliveryRow {
   url: string;
   owner_id: string;
   secret_sealed: Buffer;
+  /** Sent as its open circuit's probe (circuits.ts). */
+  probe: boolean;
 }
 
-const columns =
+export const deliveryColumns =
   "d.id, d.seq, d.webhook_id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at, " +
   "d.last_status_code, d.last_error, d.created_at, d.updated_at";
 
@@ -37,7 +39,8 @@ export const deliveryChannel = "notifications_deliveries";
 
 /**
  * Fans a consumed event out to the webhooks that subscribed to its type and may see it: one
- * pending delivery each, in the consumer's transaction (so exactly once per event, since the
+ * pending delivery each, carrying what that webhook may see of it (audience.ts), in the
+ * consumer's transaction (so exactly once per event, since the
  * runtime records the event id in the same transaction). Returns how many were enqueued.
  */
 export async function enqueueDeliveries(tx: Queryable, event: CloudEvent): Promise<number> {
@@ -45,49 +48,21 @@ export async function enqueueDeliveries(tx: Queryable, event: CloudEvent): Promi
     "SELECT id, owner_id, scope FROM webhooks WHERE event_types && $1::text[]",
     [patternsMatching(event.type)],
   );
-  const ids = candidates
-    .filter((w) => mayReceive(event, { ownerId: w.owner_id, scope: w.scope }))
-    .map((w) => w.id);
-  if (ids.length === 0) return 0;
+  const deliveries = candidates.flatMap((w) => {
+    const view = audienceView(event, { ownerId: w.owner_id, scope: w.scope });
+    return view ? [{ webhookId: w.id, payload: JSON.stringify(view) }] : [];
+  });
+  if (deliveries.length === 0) return 0;
   const inserted = await tx.query(
     `INSERT INTO deliveries (id, webhook_id, event_id, event_type, payload, next_attempt_at)
-     SELECT gen_random_uuid(), webhook_id, $2, $3, $4, now() FROM unnest($1::uuid[]) AS webhook_id
+     SELECT gen_random_uuid(), webhook_id, $3, $4, payload::json, now()
+     FROM unnest($1::uuid[], $2::text[]) AS d(webhook_id, payload)
      ON CONFLICT (webhook_id, event_id) DO NOTHING RETURNING id`,
-    [ids, event.id, event.type, JSON.stringify(event)],
+    [deliveries.map((d) => d.webhookId), deliveries.map((d) => d.payload), event.id, event.type],
   );
   // Delivered to listening workers only when the transaction commits.
   if (inserted.length > 0) await tx.query("SELECT pg_notify($1, '')", [deliveryChannel]);
   return inserted.length;
-}
-
-/**
- * Claims up to `limit` due deliveries for one worker: `FOR UPDATE SKIP LOCKED` lets replicas
- * share the work without taking the same row, and the claim counts the attempt and pushes
- * `next_attempt_at` out by the lease, so nobody takes it again while it is being sent. If
- * the worker dies mid-send, the delivery comes due again when the lease ends.
- */
-export function claimDueDeliveries(
-  db: Queryable,
-  limit: number,
-  leaseMs: number,
-): Promise<ClaimedDelivery[]> {
-  return db.query<ClaimedDelivery>(
-    `WITH due AS (
-       SELECT id FROM deliveries
-       WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now()
-       ORDER BY next_attempt_at
-       LIMIT $1
-       FOR UPDATE SKIP LOCKED
-     )
-     UPDATE deliveries d
-     SET attempts = d.attempts + 1,
-         next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
-         updated_at = now()
-     FROM due, webhooks w
-     WHERE d.id = due.id AND w.id = d.webhook_id
-     RETURNING ${columns}, d.payload, w.url, w.owner_id, w.secret_sealed`,
-    [limit, leaseMs],
-  );
 }
 
 export interface AttemptResult {
@@ -111,9 +86,10 @@ export async function recordAttempt(
 ): Promise<DeliveryRow | undefined> {
   const [row] = await tx.query<DeliveryRow>(
     `UPDATE deliveries d
-     SET status = $3, next_attempt_at = $4, last_status_code = $5, last_error = $6, updated_at = now()
+     SET status = $3, next_attempt_at = $4, last_status_code = $5, last_error = $6, leased_until = NULL,
+         updated_at = now()
      WHERE d.id = $1 AND d.attempts = $2
-     RETURNING ${columns}`,
+     RETURNING ${deliveryColumns}`,
     [
       delivery.id,
       delivery.attempts,
@@ -146,7 +122,7 @@ export function listDeliveries(
   page: { before: bigint | undefined; limit: number },
 ): Promise<DeliveryRow[]> {
   return db.query<DeliveryRow>(
-    `SELECT ${columns} FROM deliveries d
+    `SELECT ${deliveryColumns} FROM deliveries d
      WHERE d.webhook_id = $1 AND ($2::bigint IS NULL OR d.seq < $2)
      ORDER BY d.seq DESC LIMIT $3`,
     [webhookId, page.before?.toString() ?? null, page.limit],

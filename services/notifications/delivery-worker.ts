@@ -7,10 +7,11 @@ import type { KeyEncryptionKey } from "../runtime/sealing.js";
 import { traced } from "../runtime/tracing.js";
 import { WakeableSleep } from "../runtime/wakeable-sleep.js";
 import { type RetryPolicy, retryDelayMs } from "./backoff.js";
+import { type Circuit, type CircuitPolicy, recordEndpointOutcome } from "./circuits.js";
+import { claimDueDeliveries } from "./claims.js";
 import {
   type AttemptResult,
   type ClaimedDelivery,
-  claimDueDeliveries,
   deliveryChannel,
   deliveryState,
   recordAttempt,
@@ -30,6 +31,10 @@ export interface DeliverySettings {
   readonly pollMs: number;
   /** Deliveries in flight at once per replica. */
   readonly concurrency: number;
+  /** Deliveries of one owner in flight at once, over every replica. */
+  readonly perOwner: number;
+  /** When an endpoint's deliveries wait for it to recover. */
+  readonly circuit: CircuitPolicy;
 }
 
 export interface DeliveryWorkerOptions {
@@ -47,8 +52,9 @@ const leaseMarginMs = 30_000;
 const isSuccess = (code: number | undefined) => code !== undefined && code >= 200 && code < 300;
 
 /**
- * Sends due deliveries: claims them (shared fairly between replicas by SKIP LOCKED), signs
- * and POSTs each to its checked, pinned address, and records the outcome: delivered on 2xx;
+ * Sends due deliveries: claims them (fairly between owners, with a cap per owner and a
+ * circuit per endpoint: claims.ts), signs and POSTs each to its checked, pinned address,
+ * and records the outcome: delivered on 2xx;
  * otherwise retried with exponential backoff and full jitter; after `maxAttempts`, dead,
  * with a `platform.notifications.delivery.dead-lettered` event written in the same
  * transaction, so a delivery is never dropped silently. Wakes on NOTIFY from the consumer
@@ -88,7 +94,11 @@ export class DeliveryWorker {
       let claimed = 0;
       if (free > 0) {
         try {
-          const due = await claimDueDeliveries(this.options.db, free, settings.timeoutMs + leaseMarginMs);
+          const due = await claimDueDeliveries(this.options.db, {
+            limit: free,
+            leaseMs: settings.timeoutMs + leaseMarginMs,
+            perOwner: settings.perOwner,
+          });
           claimed = due.length;
           this.#failures = 0;
           for (const delivery of due) this.#track(this.#attempt(delivery));
@@ -137,10 +147,11 @@ export class DeliveryWorker {
     }
   }
 
-  async #send(delivery: ClaimedDelivery): Promise<AttemptResult> {
+  /** The attempt's result, and for our log only what the owner may not read (what our DNS said). */
+  async #send(delivery: ClaimedDelivery): Promise<AttemptResult & { detail?: string }> {
     const { kek, targets, settings } = this.options;
     const startedAt = new Date();
-    let outcome: PostOutcome;
+    let outcome: PostOutcome | { readonly error: string; readonly detail: string };
     try {
       const secret = openSecret(kek, delivery.webhook_id, delivery.secret_sealed);
       // Checked again at every attempt: the name may resolve elsewhere since the last one.
@@ -158,19 +169,18 @@ export class DeliveryWorker {
         },
       });
     } catch (err) {
-      outcome = {
-        error: err instanceof TargetRefused ? `target refused: ${err.reason}` : (err as Error).message,
-      };
+      if (!(err instanceof TargetRefused)) outcome = { error: (err as Error).message };
+      else outcome = { error: `target refused: ${err.publicReason}`, detail: err.reason };
     }
     const durationMs = Date.now() - startedAt.getTime();
-    if ("error" in outcome) return { startedAt, durationMs, error: outcome.error };
+    if ("error" in outcome) return { startedAt, durationMs, ...outcome };
     const { statusCode } = outcome;
     return isSuccess(statusCode)
       ? { startedAt, durationMs, statusCode }
       : { startedAt, durationMs, statusCode, error: `the receiver answered HTTP ${statusCode}` };
   }
 
-  async #record(delivery: ClaimedDelivery, result: AttemptResult): Promise<void> {
+  async #record(delivery: ClaimedDelivery, result: AttemptResult & { detail?: string }): Promise<void> {
     const { db, outbox, logger, settings } = this.options;
     const next = isSuccess(result.statusCode)
       ? ({ status: "delivered" } as const)
@@ -180,8 +190,10 @@ export class DeliveryWorker {
             status: "retrying",
             retryAt: new Date(Date.now() + retryDelayMs(delivery.attempts, settings.retry)),
           } as const);
-    const row = await db.transaction(async (tx) => {
+    const { row, circuit } = await db.transaction(async (tx) => {
       const updated = await recordAttempt(tx, delivery, result, next);
+      const endpoint = { ownerId: delivery.owner_id, url: delivery.url };
+      const circuit = await recordEndpointOutcome(tx, endpoint, result, settings.circuit);
       if (updated?.status === "dead") {
         await outbox.append(tx, {
           entity: "delivery",
@@ -192,21 +204,36 @@ export class DeliveryWorker {
           data: { delivery: deliveryState(updated, delivery.owner_id), event: delivery.payload },
         });
       }
-      return updated;
+      return { row: updated, circuit };
     });
     const fields = {
       deliveryId: delivery.id,
       webhookId: delivery.webhook_id,
       eventId: delivery.event_id,
       attempt: delivery.attempts,
+      probe: delivery.probe,
       statusCode: result.statusCode,
       error: result.error,
+      detail: result.detail,
       durationMs: result.durationMs,
       status: row?.status ?? "superseded",
     };
     if (next.status === "dead") logger.error(fields, "webhook delivery dead-lettered");
     else if (next.status === "retrying") logger.warn(fields, "webhook delivery failed; will retry");
     else logger.info(fields, "webhook delivered");
+    this.#logCircuit(delivery, circuit.before, circuit.after);
+  }
+
+  /** Opening and closing a circuit are news for the owner's support; the counts between are not. */
+  #logCircuit(delivery: ClaimedDelivery, before: Circuit | undefined, after: Circuit | undefined): void {
+    const endpoint = { ownerId: delivery.owner_id, webhookId: delivery.webhook_id };
+    if (after?.state === "open" && before?.state !== "open")
+      this.options.logger.warn(
+        { ...endpoint, failures: after.failures, retryAt: after.retryAt },
+        "webhook endpoint circuit opened: its deliveries wait for a probe",
+      );
+    else if (before?.state === "open" && after === undefined)
+      this.options.logger.info(endpoint, "webhook endpoint circuit closed: its deliveries resume");
   }
 
   /** LISTEN on a connection of its own; on failure, polling carries on and it is retried later. */

@@ -2,10 +2,12 @@ import type { Principal } from "../gen/platform/common/v1/common_pb.js";
 import type { NotificationsService } from "../gen/platform/notifications/v1/notifications_pb.js";
 import { invalidArgument, notFound, ServiceError } from "../runtime/errors.js";
 import type { EventOutbox } from "../runtime/event-wiring.js";
+import type { Logger } from "../runtime/logger.js";
 import type { Database } from "../runtime/postgres.js";
 import type { Handlers } from "../runtime/rpc/server.js";
 import type { KeyEncryptionKey } from "../runtime/sealing.js";
 import { scopeOf } from "./audience.js";
+import { forgetEndpoint } from "./circuits.js";
 import { deliveryMessage, listDeliveries } from "./deliveries.js";
 import {
   createWebhookInput,
@@ -30,24 +32,34 @@ export interface NotificationsDeps {
   readonly kek: KeyEncryptionKey;
   readonly outbox: EventOutbox;
   readonly targets: TargetPolicy;
+  readonly logger: Logger;
   /** The services whose events this one relays (its registry entry's `consumes`). */
   readonly relayedServices: readonly string[];
 }
 
-/** The SSRF guard's verdict as the caller's error: their URL, or our DNS, is at fault. */
-async function checkedUrl(url: string, targets: TargetPolicy): Promise<string> {
+/**
+ * The SSRF guard's verdict as the caller's error: what they may know of it (never what our
+ * DNS answered); the whole reason goes to our log.
+ */
+export async function checkedUrl(
+  url: string,
+  targets: TargetPolicy,
+  logger: Pick<Logger, "warn">,
+  userId: string,
+): Promise<string> {
   try {
     return (await checkTarget(url, targets)).url.href;
   } catch (err) {
     if (!(err instanceof TargetRefused)) throw err;
-    if (err.temporary) throw new ServiceError("unavailable", `cannot check the url now: ${err.reason}`);
-    throw invalidArgument(`url refused: ${err.reason}`, { url: err.reason });
+    logger.warn({ userId, url, reason: err.reason }, "webhook url refused");
+    if (err.temporary) throw new ServiceError("unavailable", err.publicReason);
+    throw invalidArgument(`url refused: ${err.publicReason}`, { url: err.publicReason });
   }
 }
 
 /** The notifications RPCs: webhook subscriptions and their delivery log. */
 export function notificationsHandlers(deps: NotificationsDeps): Handlers<typeof NotificationsService> {
-  const { db, kek, outbox, targets, relayedServices } = deps;
+  const { db, kek, outbox, targets, logger, relayedServices } = deps;
 
   async function ownedWebhook(principal: Principal, id: string) {
     const webhook = await findWebhook(db, id);
@@ -60,7 +72,7 @@ export function notificationsHandlers(deps: NotificationsDeps): Handlers<typeof 
     async createWebhook(request) {
       const principal = requirePrincipal(request.principal);
       const input = createWebhookInput(request, relayedServices);
-      const url = await checkedUrl(input.url, targets);
+      const url = await checkedUrl(input.url, targets, logger, principal.userId);
       const { row, secret } = await db.transaction(async (tx) => {
         const created = await insertWebhook(tx, kek, {
           ownerId: principal.userId,
@@ -88,9 +100,10 @@ export function notificationsHandlers(deps: NotificationsDeps): Handlers<typeof 
     async deleteWebhook(request) {
       const principal = requirePrincipal(request.principal);
       const id = webhookIdInput(request.id);
-      await ownedWebhook(principal, id);
+      const webhook = await ownedWebhook(principal, id);
       await db.transaction(async (tx) => {
         if (!(await deleteWebhook(tx, id))) throw notFound(`webhook ${id}`);
+        await forgetEndpoint(tx, { ownerId: webhook.owner_id, url: webhook.url });
         await outbox.append(tx, {
           entity: "webhook",
           entityId: id,

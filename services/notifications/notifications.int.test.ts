@@ -1,20 +1,23 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { lookup } from "node:dns/promises";
+import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Producer } from "@platformatic/kafka";
+import { Admin, type Producer } from "@platformatic/kafka";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eventsTopic } from "../../contracts/service-spec.js";
+import { testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers } from "../../test/databases.js";
 import { NotificationsService } from "../gen/platform/notifications/v1/notifications_pb.js";
 import { type CloudEvent, newEvent } from "../runtime/events.js";
 import { createProducer } from "../runtime/kafka.js";
 import { type Client, createClient, type RpcError, Status } from "../runtime/rpc/client.js";
-import { type RunningService, runService } from "../runtime/run-service.js";
+import { runService } from "../runtime/run-service.js";
 import { parseKeyEncryptionKey, seal } from "../runtime/sealing.js";
 import { definition } from "./server.js";
 import { signatureHeader, verifyWebhookSignature } from "./signature.js";
+import { forbiddenAddress, targetNotAllowed } from "./target-guard.js";
+import { eventually, type Hit, Receiver } from "./test-receiver.js";
 
 const newUser = (name: string) => ({ userId: `u-${name}-${randomUUID()}`, roles: ["user"], method: "jwt" });
 // A new alice for every test: the consumer may still be handling an earlier test's events of
@@ -22,61 +25,6 @@ const newUser = (name: string) => ({ userId: `u-${name}-${randomUUID()}`, roles:
 let alice = newUser("alice");
 const bob = newUser("bob");
 const admin = { userId: `u-admin-${randomUUID()}`, roles: ["user", "admin"], method: "jwt" };
-
-interface Hit {
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-  readonly at: number;
-}
-
-/** A webhook receiver on loopback: each path answers with its own status and records its hits. */
-class Receiver {
-  readonly hits = new Map<string, Hit[]>();
-  readonly #server: Server;
-  port = 0;
-
-  constructor(private readonly statusFor: (path: string) => number) {
-    this.#server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on("data", (chunk: Buffer) => chunks.push(chunk));
-      request.on("end", () => {
-        const path = request.url ?? "/";
-        const list = this.hits.get(path) ?? [];
-        list.push({ headers: request.headers, body: Buffer.concat(chunks).toString(), at: Date.now() });
-        this.hits.set(path, list);
-        response.writeHead(this.statusFor(path)).end();
-      });
-    });
-  }
-
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
-    this.port = (this.#server.address() as AddressInfo).port;
-  }
-
-  url = (path: string) => `http://127.0.0.1:${this.port}${path}`;
-  at = (path: string) => this.hits.get(path) ?? [];
-
-  close(): Promise<void> {
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
-  }
-}
-
-/** Polls `probe` until it returns a value, or fails naming what it waited for. */
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const kekBase64 = randomBytes(32).toString("base64");
 const baseEnv = {
@@ -92,37 +40,53 @@ const baseEnv = {
   NOTIFICATIONS_POLL_MS: "100",
 };
 
-let running: RunningService;
 let notifications: Client<typeof NotificationsService>;
 let sql: pg.Pool;
 let producer: Producer<string, string, string, string>;
 const receiver = new Receiver((path) => (path.startsWith("/fail") ? 500 : 200));
 const cleanups: (() => Promise<unknown>)[] = [];
 
+/**
+ * A notifications service on a database of its own, in a consumer group of its own, with a
+ * client and a pool on its database; stopped after all tests.
+ */
+async function startNotifications(label: string, env: Record<string, string> = {}) {
+  const database = await createTestDatabase(`notifications_${label}`);
+  const callers = await testCallers();
+  const service = await runService(definition, {
+    ...baseEnv,
+    ...callers.env("notifications"),
+    KAFKA_BROKERS: testKafkaBrokers(),
+    POSTGRES_URL: database.url,
+    KAFKA_CONSUMER_GROUP: `notifications-${label}-test-${randomUUID()}`,
+    ...env,
+  });
+  const client = createClient(NotificationsService, `127.0.0.1:${service.port}`, {
+    timeoutMs: 10_000,
+    caller: callers.as("gateway", "notifications"),
+  });
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  cleanups.unshift(
+    async () => client.close(),
+    () => pool.end(),
+    () => service.stop(),
+    () => database.drop(),
+  );
+  return { client, sql: pool };
+}
+
 beforeAll(async () => {
   await receiver.listen();
-  const database = await createTestDatabase("notifications");
-  const brokers = testKafkaBrokers();
-  running = await runService(definition, {
-    ...baseEnv,
-    KAFKA_BROKERS: brokers,
-    POSTGRES_URL: database.url,
-    KAFKA_CONSUMER_GROUP: `notifications-test-${randomUUID()}`,
+  ({ client: notifications, sql } = await startNotifications("main", {
     NOTIFICATIONS_ALLOW_PRIVATE_TARGETS: "true",
-  });
-  notifications = createClient(NotificationsService, `127.0.0.1:${running.port}`, { timeoutMs: 10_000 });
-  sql = new pg.Pool({ connectionString: database.url, max: 2 });
+  }));
   producer = createProducer(
-    { KAFKA_BROKERS: brokers, KAFKA_SASL_MECHANISM: "SCRAM-SHA-512" },
+    { KAFKA_BROKERS: testKafkaBrokers(), KAFKA_SASL_MECHANISM: "SCRAM-SHA-512" },
     "notifications-test",
   );
   cleanups.push(
-    async () => notifications.close(),
     () => producer.close(),
-    () => sql.end(),
-    () => running.stop(),
     () => receiver.close(),
-    () => database.drop(),
   );
 });
 
@@ -134,7 +98,7 @@ afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-/** An order event in the CloudEvent shape the orders service writes, produced straight to its topic. */
+/** An order event in the CloudEvent shape the orders service writes. */
 function orderEvent(order: { id: string; userId: string }, action = "confirmed"): CloudEvent {
   return newEvent("orders", {
     entity: "order",
@@ -145,16 +109,28 @@ function orderEvent(order: { id: string; userId: string }, action = "confirmed")
   });
 }
 
+/** Produces events straight to their service's topic (`source` is `/platform/<service>`). */
+/** The topic an event's producer writes it to. */
+const topicOf = (event: CloudEvent) => eventsTopic(event.source.replace("/platform/", ""));
+
 async function produce(...events: CloudEvent[]): Promise<void> {
+  await produceTo(topicOf, events);
+}
+
+async function produceTo(topic: (event: CloudEvent) => string, events: readonly CloudEvent[]): Promise<void> {
   await producer.send({
     messages: events.map((event) => ({
-      topic: eventsTopic("orders"),
+      topic: topic(event),
       key: event.entityid,
       value: JSON.stringify(event),
     })),
     acks: -1,
   });
 }
+
+/** Subscribes `principal` to `eventTypes` at `url`, on the main service unless told otherwise. */
+const subscribe = (principal: typeof alice, url: string, eventTypes: string[], client = notifications) =>
+  client.createWebhook({ principal, url, eventTypes });
 
 async function deliveriesOf(webhookId: string, principal = alice) {
   return (await notifications.listDeliveries({ principal, webhookId, page: { limit: 100 } })).deliveries;
@@ -229,6 +205,46 @@ describe("delivering webhooks", () => {
     });
     expect(receiver.at("/ok/alice").map((h) => JSON.parse(h.body).id)).toEqual([alices.id]);
     expect((await deliveriesOf(mine.webhook!.id)).map((d) => d.eventId)).toEqual([alices.id]);
+    await notifications.deleteWebhook({ principal: admin, id: admins.webhook!.id });
+  });
+
+  it("gives a user's webhook product events without another user's order id or an admin's id", async () => {
+    const productEvents = ["platform.catalog.product.*"];
+    const mine = await subscribe(alice, receiver.url("/ok/alice-products"), productEvents);
+    const admins = await subscribe(admin, receiver.url("/ok/admin-products"), productEvents);
+    // As catalog writes them: the admin's price change, and stock reserved by bob's order.
+    const product = { id: randomUUID(), name: "Lamp", price_minor: "4200", stock: 9 };
+    const orderId = randomUUID();
+    const updated = newEvent("catalog", {
+      entity: "product",
+      entityId: product.id,
+      action: "updated",
+      actor: admin.userId,
+      data: { product },
+    });
+    const reserved = newEvent("catalog", {
+      entity: "product",
+      entityId: product.id,
+      action: "stock-reserved",
+      actor: `order:${orderId}`,
+      data: { product: { ...product, stock: 8 }, orderId },
+    });
+    await produce(updated, reserved);
+
+    const bodies = (path: string) => receiver.at(path).map((h) => JSON.parse(h.body) as CloudEvent);
+    const seen = await eventually("both events at alice's receiver", async () =>
+      bodies("/ok/alice-products").length === 2 ? bodies("/ok/alice-products") : undefined,
+    );
+    expect(seen.map((e) => e.id)).toEqual([updated.id, reserved.id]);
+    const { actor: _, ...publicReserved } = reserved;
+    expect(seen[1]).toEqual({ ...publicReserved, data: { product: { ...product, stock: 8 } } });
+    for (const leaked of [orderId, admin.userId]) expect(JSON.stringify(seen)).not.toContain(leaked);
+
+    const full = await eventually("both events at the admin's receiver", async () =>
+      bodies("/ok/admin-products").length === 2 ? bodies("/ok/admin-products") : undefined,
+    );
+    expect(full).toEqual([updated, reserved]);
+    await notifications.deleteWebhook({ principal: alice, id: mine.webhook!.id });
     await notifications.deleteWebhook({ principal: admin, id: admins.webhook!.id });
   });
 
@@ -395,26 +411,11 @@ describe("webhook subscriptions", () => {
 });
 
 describe("with private targets refused (production)", () => {
-  let strict: RunningService;
   let client: Client<typeof NotificationsService>;
   let strictSql: pg.Pool;
 
   beforeAll(async () => {
-    const database = await createTestDatabase("notifications_strict");
-    strict = await runService(definition, {
-      ...baseEnv,
-      KAFKA_BROKERS: testKafkaBrokers(),
-      POSTGRES_URL: database.url,
-      KAFKA_CONSUMER_GROUP: `notifications-strict-test-${randomUUID()}`,
-    });
-    client = createClient(NotificationsService, `127.0.0.1:${strict.port}`, { timeoutMs: 10_000 });
-    strictSql = new pg.Pool({ connectionString: database.url, max: 2 });
-    cleanups.unshift(
-      async () => client.close(),
-      () => strictSql.end(),
-      () => strict.stop(),
-      () => database.drop(),
-    );
+    ({ client, sql: strictSql } = await startNotifications("strict"));
   });
 
   it.each([
@@ -432,27 +433,184 @@ describe("with private targets refused (production)", () => {
     expect(err.details["url"]).toMatch(reason);
   });
 
-  it("checks the target again at delivery, so a webhook that now points inside is never called", async () => {
-    // As if DNS had changed since creation: the stored URL now reaches loopback.
-    const webhookId = randomUUID();
-    const sealed = seal(parseKeyEncryptionKey(kekBase64)!, Buffer.from("s"), `webhook:${webhookId}`);
-    await strictSql.query(
-      `INSERT INTO webhooks (id, owner_id, scope, url, event_types, secret_sealed)
-       VALUES ($1, $2, 'own', $3, '{platform.orders.*}', $4)`,
-      [webhookId, alice.userId, `https://127.0.0.1:${receiver.port}/ok/inside`, sealed],
-    );
-    const event = orderEvent({ id: randomUUID(), userId: alice.userId });
-    await produce(event);
-    const dead = await eventually("the refused delivery to die", async () => {
-      const { deliveries } = await client.listDeliveries({ principal: alice, webhookId });
-      return deliveries.find((d) => d.eventId === event.id && d.status === "dead");
-    });
-    expect(dead).toMatchObject({
-      eventId: event.id,
-      attempts: 3,
-      lastStatusCode: 0,
-      lastError: "target refused: 127.0.0.1 is a loopback address",
-    });
-    expect(receiver.at("/ok/inside")).toEqual([]);
+  it("refuses a host that resolves inside without saying what it resolves to", async () => {
+    // This machine's own name resolves to one of its addresses (/etc/hosts): an internal
+    // name, as a cluster's service names are. The caller learns that it is not allowed,
+    // never the address (the attack: map the internal DNS one webhook at a time).
+    const [inside] = await lookup(hostname(), { all: true });
+    if (!inside || !forbiddenAddress(inside.address))
+      throw new Error(`this test needs the host name ${hostname()} to resolve to a non-public address`);
+    const err = (await client
+      .createWebhook({
+        principal: alice,
+        url: `https://${hostname()}/hook`,
+        eventTypes: ["platform.orders.*"],
+      })
+      .catch((e: unknown) => e)) as RpcError;
+    expect(err.code).toBe(Status.INVALID_ARGUMENT);
+    expect(err.message).toBe(`url refused: ${targetNotAllowed}`);
+    expect(err.details).toEqual({ url: targetNotAllowed });
+    expect(JSON.stringify([err.message, err.details])).not.toContain(inside.address);
   });
+
+  it.each([
+    ["an address", () => "127.0.0.1", "target refused: 127.0.0.1 is a loopback address"],
+    ["a name", hostname, `target refused: ${targetNotAllowed}`],
+  ])(
+    "checks the target again at delivery, so a webhook that now points inside at %s is never called",
+    async (_, host, error) => {
+      // As if DNS had changed since creation: the stored URL now reaches loopback.
+      const webhookId = randomUUID();
+      const sealed = seal(parseKeyEncryptionKey(kekBase64)!, Buffer.from("s"), `webhook:${webhookId}`);
+      await strictSql.query(
+        `INSERT INTO webhooks (id, owner_id, scope, url, event_types, secret_sealed)
+       VALUES ($1, $2, 'own', $3, '{platform.orders.*}', $4)`,
+        [webhookId, alice.userId, `https://${host()}:${receiver.port}/ok/inside`, sealed],
+      );
+      const event = orderEvent({ id: randomUUID(), userId: alice.userId });
+      await produce(event);
+      const dead = await eventually("the refused delivery to die", async () => {
+        const { deliveries } = await client.listDeliveries({ principal: alice, webhookId });
+        return deliveries.find((d) => d.eventId === event.id && d.status === "dead");
+      });
+      expect(dead).toMatchObject({
+        eventId: event.id,
+        attempts: 3,
+        lastStatusCode: 0,
+        lastError: error,
+      });
+      expect(receiver.at("/ok/inside")).toEqual([]);
+    },
+  );
+});
+
+describe("fair delivery, with owners whose endpoints never answer", () => {
+  // Small numbers, so the test is quick: the defaults are 5 s, 4 per owner, 5 failures, 30 s.
+  const settings = { timeoutMs: 1_000, perOwner: 2, circuitFailures: 3, cooldownMs: 2_000 };
+  let answering = false;
+  const hostile = new Receiver(() => (answering ? 200 : "never"));
+  let client: Client<typeof NotificationsService>;
+  let fairSql: pg.Pool;
+
+  // Topics of its own: a new consumer group on the shared topics would first fan out every
+  // product event earlier tests (and earlier runs on this broker) published, thousands of
+  // deliveries to these never-answering endpoints queued ahead of the ones counted here.
+  const suffix = randomBytes(4).toString("hex");
+  const fairTopic = (event: CloudEvent) => `fair-${suffix}.${topicOf(event)}`;
+  const fairProduce = (...events: CloudEvent[]) => produceTo(fairTopic, events);
+
+  beforeAll(async () => {
+    await hostile.listen();
+    cleanups.push(() => hostile.close());
+    const topics = ["catalog", "orders"].map((domain) => `fair-${suffix}.${eventsTopic(domain)}`);
+    const admin = new Admin({
+      clientId: "notifications-fair-test",
+      bootstrapBrokers: testKafkaBrokers().split(","),
+    });
+    try {
+      await admin.createTopics({ topics, partitions: 3, replicas: 1 });
+    } finally {
+      await admin.close();
+    }
+    ({ client, sql: fairSql } = await startNotifications("fair", {
+      KAFKA_TOPICS: topics.join(","),
+      NOTIFICATIONS_ALLOW_PRIVATE_TARGETS: "true",
+      // Deliveries wait for their endpoint instead of dying, so none may be lost below.
+      NOTIFICATIONS_MAX_ATTEMPTS: "1000",
+      NOTIFICATIONS_DELIVERY_TIMEOUT_MS: String(settings.timeoutMs),
+      NOTIFICATIONS_OWNER_CONCURRENCY: String(settings.perOwner),
+      NOTIFICATIONS_CIRCUIT_FAILURES: String(settings.circuitFailures),
+      NOTIFICATIONS_CIRCUIT_COOLDOWN_MS: String(settings.cooldownMs),
+    }));
+  });
+
+  /** Deliveries of these events by status. */
+  const statusCounts = async (events: readonly CloudEvent[]) => {
+    const { rows } = await fairSql.query<{ status: string; n: number }>(
+      "SELECT status, count(*)::int AS n FROM deliveries WHERE event_id = ANY($1) GROUP BY status",
+      [events.map((e) => e.id)],
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  };
+
+  it("delivers another owner's event at once, holds the failing endpoints' deliveries, and loses none", async () => {
+    // Mallory: 25 webhooks on one endpoint that never answers (the circuit stops it).
+    // Trudy: 25 webhooks on 25 such endpoints, 3 attempts each before a circuit opens (the
+    // per-owner cap stops her). Both subscribe to public product events.
+    const mallory = newUser("mallory");
+    const trudy = newUser("trudy");
+    const productEvents = ["platform.catalog.product.*"];
+    const malloryHooks = await Promise.all(
+      Array.from({ length: 25 }, () => subscribe(mallory, hostile.url("/mallory"), productEvents, client)),
+    );
+    for (let i = 0; i < 25; i++) await subscribe(trudy, hostile.url(`/trudy/${i}`), productEvents, client);
+    await subscribe(alice, receiver.url("/ok/fair"), ["platform.orders.order.*"], client);
+
+    // 4 product events: 200 deliveries to endpoints that hold each attempt for the whole
+    // timeout. One global queue with 16 slots took about 200 / 16 x 1 s = 12 s to reach
+    // anything behind them.
+    const decoys = Array.from({ length: 4 }, () =>
+      newEvent("catalog", {
+        entity: "product",
+        entityId: randomUUID(),
+        action: "created",
+        actor: admin.userId,
+        data: { product: { name: "Decoy" } },
+      }),
+    );
+    await fairProduce(...decoys);
+    await eventually("200 deliveries queued and the endpoints holding attempts", async () => {
+      const queued = Object.values(await statusCounts(decoys)).reduce((sum, n) => sum + n, 0);
+      return queued === 200 && hostile.peakOpen("/trudy") > 0 ? true : undefined;
+    });
+
+    const order = orderEvent({ id: randomUUID(), userId: alice.userId });
+    await fairProduce(order);
+    const [hit] = await eventually("alice's delivery", async () =>
+      receiver.at("/ok/fair").length > 0 ? receiver.at("/ok/fair") : undefined,
+    );
+    // From the consumer's commit of her delivery to her receiver: a claim on NOTIFY and the
+    // POST, without waiting for any hanging attempt to give up its slot (1 s each).
+    const { rows } = await fairSql.query<{ queued: Date }>(
+      "SELECT created_at AS queued FROM deliveries WHERE event_id = $1",
+      [order.id],
+    );
+    expect(hit!.at - rows[0]!.queued.getTime()).toBeLessThan(settings.timeoutMs);
+
+    // Mallory's endpoint failed 3 times in a row: its deliveries wait for a probe, and say so.
+    const waiting = await eventually("mallory's deliveries to wait for their endpoint", async () => {
+      const { deliveries } = await client.listDeliveries({
+        principal: mallory,
+        webhookId: malloryHooks[24]!.webhook!.id,
+      });
+      return deliveries.find((d) => d.lastError.startsWith("waiting:"));
+    });
+    expect(waiting.status).toMatch(/^(pending|retrying)$/);
+    expect(waiting.lastError).toMatch(
+      /^waiting: the endpoint failed \d+ times in a row \(last: no response within 1000 ms\); one delivery goes as a probe at \S+Z, the rest follow once it succeeds$/,
+    );
+    expect(hostile.peakOpen("/mallory")).toBeLessThanOrEqual(settings.perOwner);
+    expect(hostile.peakOpen("/trudy")).toBe(settings.perOwner);
+
+    // The endpoints come back: every held delivery goes out, none is lost or dead.
+    answering = true;
+    const counts = await eventually(
+      "every delivery delivered",
+      async () => {
+        const now = await statusCounts([...decoys, order]);
+        return now["delivered"] === 201 ? now : undefined;
+      },
+      60_000,
+    );
+    expect(counts).toEqual({ delivered: 201 });
+    const ours = new Set(decoys.map((e) => e.id));
+    const deliveredTo = (path: string) =>
+      new Set(
+        hostile
+          .at(path)
+          .filter((h) => ours.has(JSON.parse(h.body).id))
+          .map((h) => h.headers["webhook-id"]),
+      ).size;
+    expect(deliveredTo("/mallory")).toBe(100);
+  }, 90_000);
 });

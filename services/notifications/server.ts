@@ -35,6 +35,15 @@ const env = {
     .default(5_000)
     .describe("per attempt: connect, send and the receiver's response head"),
   NOTIFICATIONS_POLL_MS: positive.default(500).describe("the longest wait between polls for due deliveries"),
+  NOTIFICATIONS_OWNER_CONCURRENCY: positive
+    .default(4)
+    .describe("deliveries of one owner in flight at once, over every replica"),
+  NOTIFICATIONS_CIRCUIT_FAILURES: positive
+    .default(5)
+    .describe("consecutive failed attempts to an endpoint that open its circuit"),
+  NOTIFICATIONS_CIRCUIT_COOLDOWN_MS: positive
+    .default(30_000)
+    .describe("how long an endpoint's open circuit holds its deliveries before a probe"),
 };
 
 /** Deliveries in flight at once per replica. */
@@ -63,14 +72,19 @@ export const definition: ServiceDefinition<typeof NotificationsService, typeof e
         timeoutMs: config.NOTIFICATIONS_DELIVERY_TIMEOUT_MS,
         pollMs: config.NOTIFICATIONS_POLL_MS,
         concurrency: deliveryConcurrency,
+        perOwner: config.NOTIFICATIONS_OWNER_CONCURRENCY,
+        circuit: {
+          failureThreshold: config.NOTIFICATIONS_CIRCUIT_FAILURES,
+          cooldownMs: config.NOTIFICATIONS_CIRCUIT_COOLDOWN_MS,
+        },
       },
     });
     worker.start();
     const relayedServices = spec.events.consumes === "all" ? [] : spec.events.consumes;
     return {
-      handlers: notificationsHandlers({ db, kek, outbox, targets, relayedServices }),
-      consume: async (event, { tx }) => {
-        await enqueueDeliveries(tx ?? db, event);
+      handlers: notificationsHandlers({ db, kek, outbox, targets, logger, relayedServices }),
+      consume: async (events, { tx }) => {
+        for (const event of events) await enqueueDeliveries(tx ?? db, event);
       },
       close: [() => worker.stop()],
     };

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { checkTarget, forbiddenAddress, type Resolver, TargetRefused } from "./target-guard.js";
+import {
+  checkTarget,
+  forbiddenAddress,
+  type Resolver,
+  TargetRefused,
+  targetNotAllowed,
+} from "./target-guard.js";
 
 /** A resolver that answers from a table, as DNS would, without the network. */
 const dns =
@@ -119,10 +125,30 @@ describe("checking a webhook URL", () => {
     },
   );
 
-  it("refuses a host that resolves to a private address, naming the address", async () => {
-    expect(await refusal("https://internal.example.com/", { "internal.example.com": ["10.0.0.5"] })).toBe(
+  it("refuses a host that resolves to a private address, naming the address to us only", async () => {
+    const table = { "internal.example.com": ["10.0.0.5"] };
+    const err = (await checkTarget("https://internal.example.com/", production(table)).catch(
+      (e: unknown) => e,
+    )) as TargetRefused;
+    expect(err.reason).toBe(
       "the host internal.example.com resolves to 10.0.0.5, a private address (RFC 1918)",
     );
+    expect(err.publicReason).toBe(targetNotAllowed);
+  });
+
+  it("tells a caller the same whether a host is private or does not resolve, so DNS cannot be probed", async () => {
+    const table = { "db.internal.example.com": ["172.20.3.4"] };
+    const said = async (url: string) =>
+      ((await checkTarget(url, production(table)).catch((e: unknown) => e)) as TargetRefused).publicReason;
+    expect(await said("https://db.internal.example.com/")).toBe(targetNotAllowed);
+    expect(await said("https://nothing.internal.example.com/")).toBe(targetNotAllowed);
+  });
+
+  it("tells a caller what was wrong with a URL they wrote themselves", async () => {
+    const err = (await checkTarget("https://10.0.0.8/", production()).catch(
+      (e: unknown) => e,
+    )) as TargetRefused;
+    expect(err.publicReason).toBe("10.0.0.8 is a private address (RFC 1918)");
   });
 
   it("refuses a host with one private answer among public ones", async () => {
@@ -141,10 +167,11 @@ describe("checking a webhook URL", () => {
     const outage: Resolver = async () => {
       throw Object.assign(new Error("timeout"), { code: "EAI_AGAIN" });
     };
-    const err = await checkTarget("https://x.example.com/", { allowPrivate: false, resolve: outage }).catch(
-      (e: TargetRefused) => e,
-    );
+    const err = (await checkTarget("https://x.example.com/", { allowPrivate: false, resolve: outage }).catch(
+      (e: unknown) => e,
+    )) as TargetRefused;
     expect(err).toMatchObject({ temporary: true, reason: expect.stringMatching(/EAI_AGAIN/) });
+    expect(err.publicReason).toBe("the target cannot be checked now; try again later");
   });
 
   it.each([

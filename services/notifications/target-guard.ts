@@ -47,14 +47,34 @@ export interface Target {
   readonly family: AddressFamily;
 }
 
-/** Why a URL may not be a webhook target; `temporary` when DNS failed rather than answered. */
+/** What a caller is told when the refusal rests on what our DNS answered. */
+export const targetNotAllowed = "target not allowed (the host must resolve to public addresses only)";
+const cannotCheckNow = "the target cannot be checked now; try again later";
+
+/**
+ * Why a URL may not be a webhook target. `reason` is the whole story, for our logs;
+ * `publicReason` is what the webhook's owner may read. They differ when the refusal rests
+ * on what our resolver answered (`fromDns`): naming the address, or telling "does not
+ * resolve" from "resolves to a private address", would let anyone map our internal DNS
+ * ("internal.example.com resolves to 172.20.3.4") one webhook at a time. `temporary` when
+ * DNS failed rather than answered.
+ */
 export class TargetRefused extends Error {
   override readonly name = "TargetRefused";
+  readonly temporary: boolean;
+  readonly fromDns: boolean;
   constructor(
     readonly reason: string,
-    readonly temporary = false,
+    options: { readonly temporary?: boolean; readonly fromDns?: boolean } = {},
   ) {
     super(reason);
+    this.temporary = options.temporary ?? false;
+    this.fromDns = options.fromDns ?? this.temporary;
+  }
+
+  get publicReason(): string {
+    if (this.temporary) return cannotCheckNow;
+    return this.fromDns ? targetNotAllowed : this.reason;
   }
 }
 
@@ -171,16 +191,20 @@ async function resolveAll(hostname: string, resolve: Resolver): Promise<Resolved
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "error";
     if (code === "ENOTFOUND" || code === "ENODATA")
-      throw new TargetRefused(`the host ${hostname} does not resolve (${code})`);
-    throw new TargetRefused(`the host ${hostname} could not be resolved now (${code}); try again`, true);
+      throw new TargetRefused(`the host ${hostname} does not resolve (${code})`, { fromDns: true });
+    throw new TargetRefused(`the host ${hostname} could not be resolved now (${code}); try again`, {
+      temporary: true,
+    });
   }
-  if (addresses.length === 0) throw new TargetRefused(`the host ${hostname} does not resolve`);
+  if (addresses.length === 0)
+    throw new TargetRefused(`the host ${hostname} does not resolve`, { fromDns: true });
   return addresses;
 }
 
 /**
- * Checks a webhook URL and resolves the address to connect to; throws TargetRefused with a
- * reason a caller can act on ("the host x resolves to 10.0.0.5, a private address ...").
+ * Checks a webhook URL and resolves the address to connect to; throws TargetRefused with
+ * the reason ("the host x resolves to 10.0.0.5, a private address ...") and what the
+ * caller may be told of it.
  */
 export async function checkTarget(raw: string, policy: TargetPolicy): Promise<Target> {
   if (!URL.canParse(raw)) throw new TargetRefused("not an absolute URL");
@@ -203,10 +227,9 @@ export async function checkTarget(raw: string, policy: TargetPolicy): Promise<Ta
   if (!policy.allowPrivate) {
     for (const { address } of addresses) {
       const problem = forbiddenAddress(address);
+      if (problem && literal) throw new TargetRefused(`${address} is ${problem}`);
       if (problem)
-        throw new TargetRefused(
-          literal ? `${address} is ${problem}` : `the host ${hostname} resolves to ${address}, ${problem}`,
-        );
+        throw new TargetRefused(`the host ${hostname} resolves to ${address}, ${problem}`, { fromDns: true });
     }
   }
   const [first] = addresses as [ResolvedAddress];

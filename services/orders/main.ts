@@ -1,4 +1,5 @@
-import { runService } from "../runtime/run-service.js";
+import { serviceMain } from "../runtime/run-service.js";
 import { definition } from "./server.js";
 
-await runService(definition);
+// `node main.mjs migrate` applies the migrations as the database owner and exits; otherwise it serves.
+await serviceMain(definition);

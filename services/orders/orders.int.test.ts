@@ -10,6 +10,7 @@ import { TracerProvider } from "@opentelemetry/sdk-trace";
 import { Consumer, type Message, type MessagesStream, stringDeserializers } from "@platformatic/kafka";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestCallers, testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers, testRedis } from "../../test/databases.js";
 import { definition as catalogDefinition } from "../catalog/server.js";
 import { CatalogService } from "../gen/platform/catalog/v1/catalog_pb.js";
@@ -32,11 +33,15 @@ let orders: Client<typeof OrdersService>;
 let catalogDb: pg.Pool;
 let ordersEnv: NodeJS.ProcessEnv;
 const events: CloudEvent<{ order: Record<string, unknown> }>[] = [];
+let callers: TestCallers;
 
 /** An orders instance beside the main one (same database), e.g. one that cannot reach catalog. */
 async function startOrders(env: NodeJS.ProcessEnv) {
   const running = await runService(definition, { ...ordersEnv, ...env });
-  const client = createClient(OrdersService, `127.0.0.1:${running.port}`, { timeoutMs: 10_000 });
+  const client = createClient(OrdersService, `127.0.0.1:${running.port}`, {
+    timeoutMs: 10_000,
+    caller: callers.as("gateway", "orders"),
+  });
   return { running, client };
 }
 
@@ -103,6 +108,7 @@ beforeAll(async () => {
   // Without an OTLP endpoint the runtime records no spans; a caller that traces brings its own provider.
   trace.setGlobalTracerProvider(new TracerProvider());
   const brokers = testKafkaBrokers();
+  callers = await testCallers();
   const catalogDatabase = await createTestDatabase("orders_catalog");
   stopAfter.push(catalogDatabase.drop);
   catalogService = await runService(catalogDefinition, {
@@ -111,15 +117,20 @@ beforeAll(async () => {
     KAFKA_BROKERS: brokers,
     PORT: "0",
     LOG_LEVEL: "silent",
+    ...callers.env("catalog"),
   });
   stopAfter.unshift(() => catalogService.stop());
-  catalog = createClient(CatalogService, `127.0.0.1:${catalogService.port}`, { timeoutMs: 10_000 });
+  catalog = createClient(CatalogService, `127.0.0.1:${catalogService.port}`, {
+    timeoutMs: 10_000,
+    caller: callers.as("gateway", "catalog"),
+  });
   catalogDb = new pg.Pool({ connectionString: catalogDatabase.url, max: 3 });
   stopAfter.unshift(() => catalogDb.end());
 
   const ordersDatabase = await createTestDatabase("orders");
   stopAfter.push(ordersDatabase.drop);
   ordersEnv = {
+    ...callers.env("orders"),
     POSTGRES_URL: ordersDatabase.url,
     KAFKA_BROKERS: brokers,
     KAFKA_CONSUMER_GROUP: `orders-test-${run}`,

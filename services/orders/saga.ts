@@ -4,18 +4,21 @@ import { failedPrecondition, notFound, ServiceError } from "../runtime/errors.js
 import type { EventOutbox } from "../runtime/event-wiring.js";
 import { traceHeaders } from "../runtime/events.js";
 import type { Logger } from "../runtime/logger.js";
-import type { Database, Queryable } from "../runtime/postgres.js";
+import type { Database } from "../runtime/postgres.js";
 import { type Order, type OrderLine, orderData, priceLines, sameLines } from "./order.js";
-import { assertMove, enteredBy, type OrderState } from "./states.js";
+import { assertMove, enteredBy, type OrderState, predecessorsOf } from "./states.js";
 import type { CatalogStock } from "./stock.js";
 import {
   findOrder,
   insertPendingOrder,
+  moveOrder,
   noteFailure,
   type StoredOrder,
-  saveOrder,
   startCompensation,
 } from "./store.js";
+
+/** What a transition may change beside the state. */
+type OrderChanges = Partial<Pick<Order, "lines" | "total" | "reason">>;
 
 /** The actor of the saga's own transitions (confirmed, rejected): the service, not a person. */
 const sagaActor = "orders";
@@ -45,18 +48,22 @@ export class OrderSaga {
 
   /** Step 1, then the rest at once; a repeated idempotency key returns the order it made. */
   async place(input: { principal: Principal; idempotencyKey: string; lines: OrderLine[] }) {
-    const { db, outbox } = this.deps;
-    const { order, created } = await db.transaction(async (tx) => {
-      const result = await insertPendingOrder(tx, {
-        id: randomUUID(),
-        userId: input.principal.userId,
-        idempotencyKey: input.idempotencyKey,
-        lines: input.lines,
-        traceparent: traceHeaders()["traceparent"],
-      });
-      if (result.created) await appendOrderEvent(outbox, tx, result.order, input.principal.userId);
-      return result;
-    });
+    const now = new Date();
+    const pending: Order = {
+      id: randomUUID(),
+      userId: input.principal.userId,
+      idempotencyKey: input.idempotencyKey,
+      state: "pending",
+      lines: input.lines,
+      reason: "",
+      createdAt: now,
+      updatedAt: now,
+    };
+    const { order, created } = await insertPendingOrder(
+      this.deps.db,
+      { ...pending, traceparent: traceHeaders()["traceparent"] },
+      this.#event(pending, input.principal.userId),
+    );
     if (!created) {
       if (!sameLines(order.lines, input.lines))
         throw failedPrecondition(
@@ -80,12 +87,12 @@ export class OrderSaga {
       case "reserved": {
         const priced = priceLines(order.lines, outcome.unitPrices);
         if (!priced.ok) return this.#compensate(order, priced.reason);
-        return this.#settle(order.id, "confirmed", { lines: priced.lines, total: priced.total });
+        return this.#settle(order, "confirmed", { lines: priced.lines, total: priced.total });
       }
       case "refused":
         // After an uncertain attempt, an earlier reservation may have landed late: release first.
         if (!firstAttempt) return this.#compensate(order, outcome.reason);
-        return this.#settle(order.id, "rejected", { reason: outcome.reason });
+        return this.#settle(order, "rejected", { reason: outcome.reason });
       case "unknown":
         return this.#unsettled(order, outcome.error);
     }
@@ -106,26 +113,35 @@ export class OrderSaga {
         { orderId: order.id },
         "cancelled a confirmed order that catalog held no stock for",
       );
-    return this.#move(order.id, "cancelled", actor);
+    return this.#move(order, "cancelled", actor);
   }
 
   /**
-   * One transition in one transaction with its event: the row is locked, the table consulted
-   * (an order already in `to` is returned unchanged, so racing saga steps settle once).
+   * One transition with its event, in one statement that applies only from a state the
+   * table allows. Only when it does not apply is the order read to say why: an order
+   * already in `to` (or one whose compensation has started, for a confirmation) is returned
+   * unchanged, so racing saga steps settle once; any other state is a move the table refuses.
    */
-  async #move(id: string, to: OrderState, actor: string, changes: Partial<Order> = {}): Promise<Order> {
-    const { db, outbox } = this.deps;
-    return db.transaction(async (tx) => {
-      const current = await findOrder(tx, id, true);
-      if (!current) throw notFound(`order ${id}`);
-      if (current.state === to) return current;
-      // Once compensation has started, a late "reserved" must not confirm: the stock is being released.
-      if (to === "confirmed" && current.sagaStep === "release") return current;
+  async #move(order: Order, to: OrderState, actor: string, changes: OrderChanges = {}): Promise<Order> {
+    const next: Order = { ...order, ...changes, state: to, updatedAt: new Date() };
+    const moved = await moveOrder(this.deps.db, next, predecessorsOf(to), this.#event(next, actor));
+    if (moved) return moved;
+    const current = await findOrder(this.deps.db, order.id);
+    if (!current) throw notFound(`order ${order.id}`);
+    if (current.state !== to && !(to === "confirmed" && current.sagaStep === "release"))
       assertMove(current.state, to);
-      const saved = await saveOrder(tx, { ...current, ...changes, state: to });
-      await appendOrderEvent(outbox, tx, saved, actor);
-      return saved;
-    });
+    return current;
+  }
+
+  /** The outbox row announcing that `order` entered its state. */
+  #event(order: Order, actor: string): readonly unknown[] {
+    return this.deps.outbox.prepare({
+      entity: "order",
+      entityId: order.id,
+      action: enteredBy[order.state],
+      actor,
+      data: { order: orderData(order) },
+    }).values;
   }
 
   /** Releases whatever the order may hold and rejects it; pending while catalog does not answer. */
@@ -134,13 +150,14 @@ export class OrderSaga {
       return (await findOrder(this.deps.db, order.id)) ?? order;
     const released = await this.deps.stock.release(order.id, "compensate");
     if (released.kind === "unknown") return this.#unsettled({ ...order, reason }, released.error);
-    return this.#settle(order.id, "rejected", { reason });
+    return this.#settle(order, "rejected", { reason });
   }
 
   /** A saga outcome; if another attempt settled the order first, that outcome stands. */
-  async #settle(id: string, to: OrderState, changes: Partial<Order>): Promise<Order> {
+  async #settle(order: Order, to: OrderState, changes: OrderChanges): Promise<Order> {
+    const { id } = order;
     try {
-      return await this.#move(id, to, sagaActor, changes);
+      return await this.#move(order, to, sagaActor, changes);
     } catch (err) {
       if (!(err instanceof ServiceError && err.kind === "failedPrecondition")) throw err;
       this.deps.logger.warn(
@@ -156,14 +173,4 @@ export class OrderSaga {
     await noteFailure(this.deps.db, order.id, error);
     return (await findOrder(this.deps.db, order.id)) ?? order;
   }
-}
-
-function appendOrderEvent(outbox: EventOutbox, tx: Queryable, order: Order, actor: string) {
-  return outbox.append(tx, {
-    entity: "order",
-    entityId: order.id,
-    action: enteredBy[order.state],
-    actor,
-    data: { order: orderData(order) },
-  });
 }

@@ -50,10 +50,11 @@ export const definition: ServiceDefinition<typeof OrdersService, typeof env> = {
   rpc: { service: OrdersService, file: file_platform_orders_v1_orders },
   env,
   migrations: join(import.meta.dirname, "migrations"),
-  async start({ db, logger, config, outbox }) {
+  async start({ db, logger, config, outbox, caller }) {
     checkTimings(config);
     const client = createClient(CatalogService, config.CATALOG_ADDRESS, {
       timeoutMs: config.ORDERS_RESERVE_TIMEOUT_MS,
+      caller: caller.towards("catalog"),
     });
     const stock = new CatalogStock(client, config.ORDERS_RESERVE_TIMEOUT_MS);
     const saga = new OrderSaga({ db, outbox, stock, logger });

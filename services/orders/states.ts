@@ -33,6 +33,10 @@ export function canMove(from: OrderState, to: OrderState): boolean {
   return transitions[from].to.includes(to);
 }
 
+/** The states an order may be in to move to `to`. */
+export const predecessorsOf = (to: OrderState): OrderState[] =>
+  orderStates.filter((from) => canMove(from, to));
+
 /** Refuses a move the table does not allow, with FAILED_PRECONDITION naming both states and why. */
 export function assertMove(from: OrderState, to: OrderState): void {
   if (!canMove(from, to))

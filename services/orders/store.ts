@@ -1,3 +1,4 @@
+import { outboxColumns, outboxParams } from "../runtime/outbox.js";
 import type { Queryable } from "../runtime/postgres.js";
 import type { Order, OrderLine } from "./order.js";
 import type { OrderState } from "./states.js";
@@ -71,28 +72,35 @@ const toStored = (lines: readonly OrderLine[]): StoredLine[] =>
   }));
 
 /**
- * Inserts a pending order unless the user already placed one with this idempotency key;
- * either way returns the order that holds the key. Concurrent identical requests wait on
- * the unique index, so exactly one of them creates it.
+ * Inserts a pending order, with its event, unless the user already placed one with this
+ * idempotency key; either way returns the order that holds the key. One statement writes
+ * both the order and its outbox row, or neither. Concurrent identical requests wait on the
+ * unique index, so exactly one of them creates it.
  */
 export async function insertPendingOrder(
-  tx: Queryable,
-  order: Pick<Order, "id" | "userId" | "idempotencyKey" | "lines"> & { traceparent: string | undefined },
+  q: Queryable,
+  order: Order & { traceparent: string | undefined },
+  event: readonly unknown[],
 ): Promise<{ order: StoredOrder; created: boolean }> {
-  const [created] = await tx.query<OrderRow>(
-    `INSERT INTO orders (id, user_id, idempotency_key, state, lines, traceparent)
-     VALUES ($1, $2, $3, 'pending', $4, $5)
-     ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING *`,
+  const [created] = await q.query<OrderRow>(
+    `WITH created AS (
+       INSERT INTO orders (id, user_id, idempotency_key, state, lines, traceparent, created_at, updated_at)
+       VALUES ($1, $2, $3, 'pending', $4, $5, $6, $6)
+       ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING *),
+     event AS (INSERT INTO outbox (${outboxColumns}) SELECT ${outboxParams(7)} FROM created)
+     SELECT * FROM created`,
     [
       order.id,
       order.userId,
       order.idempotencyKey,
       JSON.stringify(toStored(order.lines)),
       order.traceparent ?? null,
+      order.createdAt,
+      ...event,
     ],
   );
   if (created) return { order: fromRow(created), created: true };
-  const [existing] = await tx.query<OrderRow>(
+  const [existing] = await q.query<OrderRow>(
     "SELECT * FROM orders WHERE user_id = $1 AND idempotency_key = $2",
     [order.userId, order.idempotencyKey],
   );
@@ -100,28 +108,44 @@ export async function insertPendingOrder(
   return { order: fromRow(existing), created: false };
 }
 
-export async function findOrder(q: Queryable, id: string, lock = false): Promise<StoredOrder | undefined> {
-  const [row] = await q.query<OrderRow>(`SELECT * FROM orders WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [
-    id,
-  ]);
+export async function findOrder(q: Queryable, id: string): Promise<StoredOrder | undefined> {
+  const [row] = await q.query<OrderRow>("SELECT * FROM orders WHERE id = $1", [id]);
   return row && fromRow(row);
 }
 
-/** Writes an order's new state (its lines, total and reason with it) and stamps updated_at. */
-export async function saveOrder(tx: Queryable, order: Order): Promise<StoredOrder> {
-  const [row] = await tx.query<OrderRow>(
-    `UPDATE orders SET state = $2, lines = $3, total_minor = $4, currency = $5, reason = $6, updated_at = now()
-     WHERE id = $1 RETURNING *`,
+/**
+ * Writes `next` (an order's state after a transition) with its event, in one statement:
+ * only from one of the states in `from`, and never to confirmed once compensation has
+ * started (a late "reserved" must not confirm an order whose stock is being released).
+ * Every field the event carries is written from `next`, so the event says exactly what
+ * the row holds. Undefined when the order did not move (nor was the event written).
+ */
+export async function moveOrder(
+  q: Queryable,
+  next: Order,
+  from: readonly OrderState[],
+  event: readonly unknown[],
+): Promise<StoredOrder | undefined> {
+  const [row] = await q.query<OrderRow>(
+    `WITH moved AS (
+       UPDATE orders SET state = $2, lines = $3, total_minor = $4, currency = $5, reason = $6, updated_at = $7
+       WHERE id = $1 AND state = ANY($8::text[]) AND NOT ($2 = 'confirmed' AND saga_step = 'release')
+       RETURNING *),
+     event AS (INSERT INTO outbox (${outboxColumns}) SELECT ${outboxParams(9)} FROM moved)
+     SELECT * FROM moved`,
     [
-      order.id,
-      order.state,
-      JSON.stringify(toStored(order.lines)),
-      order.total?.amountMinor.toString() ?? null,
-      order.total?.currency ?? null,
-      order.reason,
+      next.id,
+      next.state,
+      JSON.stringify(toStored(next.lines)),
+      next.total?.amountMinor.toString() ?? null,
+      next.total?.currency ?? null,
+      next.reason,
+      next.updatedAt,
+      from,
+      ...event,
     ],
   );
-  return fromRow(row!);
+  return row && fromRow(row);
 }
 
 /**

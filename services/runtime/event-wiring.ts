@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { deadLetterTopic, eventsTopic, type ServiceSpec } from "../../contracts/service-spec.js";
-import { EventConsumer, type EventHandler } from "./consumer.js";
+import { count } from "./config.js";
+import { type EventBatchHandler, EventConsumer } from "./consumer.js";
 import { type CloudEvent, type EventInput, newEvent } from "./events.js";
 import { createProducer, kafkaEnv } from "./kafka.js";
 import type { Logger } from "./logger.js";
-import { appendEvent, OutboxRelay } from "./outbox.js";
+import { appendEvent, OutboxRelay, outboxValues } from "./outbox.js";
 import type { Database, Queryable } from "./postgres.js";
 
 /** Env of a service that publishes or consumes events. */
@@ -17,6 +18,24 @@ export const eventsEnv = {
     .regex(/^[a-z0-9.-]+(,[a-z0-9.-]+)*$/, { error: "a comma-separated list of topic names" })
     .optional()
     .describe("the topics a consumer reads (derived from the service registry by the deployment)"),
+  EVENTS_BATCH_MAX: count
+    .pipe(z.number().min(1).max(10_000))
+    .default(500)
+    .describe("the most events a consumer hands its service in one batch (one transaction)"),
+  EVENTS_BATCH_LINGER_MS: count
+    .pipe(z.number().max(1_000))
+    .default(0)
+    .describe("how long a consumer's batch that is not full waits for more events; 0 takes what is there"),
+  OUTBOX_LINGER_MS: count
+    .pipe(z.number().max(1_000))
+    .default(5)
+    .describe(
+      "how long the relay collects events for one produce request once it is busy; idle, it sends at once",
+    ),
+  OUTBOX_BATCH_MAX: count
+    .pipe(z.number().min(1).max(10_000))
+    .default(1_000)
+    .describe("the most outbox events one produce request carries"),
 };
 
 type EventsConfig = z.output<z.ZodObject<typeof eventsEnv>>;
@@ -24,12 +43,19 @@ type EventsConfig = z.output<z.ZodObject<typeof eventsEnv>>;
 /** How handlers record state changes: in their transaction, published after commit. */
 export interface EventOutbox {
   append<D>(tx: Queryable, input: EventInput<D>): Promise<CloudEvent<D>>;
+  /**
+   * The event and its outbox row's values (in the order of `outboxColumns`), for a handler
+   * that writes a change and its event in one statement: `WITH changed AS (...) INSERT INTO
+   * outbox (<outboxColumns>) SELECT <values> FROM changed`. One statement is one round
+   * trip and commits both or neither, without a transaction around it.
+   */
+  prepare<D>(input: EventInput<D>): { readonly event: CloudEvent<D>; readonly values: readonly unknown[] };
 }
 
 export interface EventWiring {
   readonly outbox: EventOutbox | undefined;
   /** Starts relaying and consuming, once the service serves. */
-  start(consume: EventHandler | undefined): Promise<void>;
+  start(consume: EventBatchHandler | undefined): Promise<void>;
   /** Stops taking new events (shutdown's first step). */
   stopAccepting(): Promise<void>;
   inFlight(): number;
@@ -53,7 +79,16 @@ export function wireEvents(
   if (spec.events.publishes && !db)
     throw new Error(`${spec.name} publishes events, which needs the postgres store (the outbox)`);
   const relay =
-    spec.events.publishes && db ? new OutboxRelay({ service: spec.name, db, producer, logger }) : undefined;
+    spec.events.publishes && db
+      ? new OutboxRelay({
+          service: spec.name,
+          db,
+          producer,
+          logger,
+          batchSize: config.OUTBOX_BATCH_MAX,
+          lingerMs: config.OUTBOX_LINGER_MS,
+        })
+      : undefined;
   const topic = eventsTopic(spec.name);
   let consumer: EventConsumer | undefined;
 
@@ -64,6 +99,10 @@ export function wireEvents(
             const event = newEvent(spec.name, input);
             await appendEvent(tx, topic, event);
             return event;
+          },
+          prepare(input) {
+            const event = newEvent(spec.name, input);
+            return { event, values: outboxValues(topic, event) };
           },
         }
       : undefined,
@@ -85,6 +124,7 @@ export function wireEvents(
         producer,
         logger,
         db,
+        batch: { maxMessages: config.EVENTS_BATCH_MAX, lingerMs: config.EVENTS_BATCH_LINGER_MS },
       });
       await consumer.start();
     },

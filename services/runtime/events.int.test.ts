@@ -7,8 +7,8 @@ import { Admin, Consumer, stringDeserializers } from "@platformatic/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kafkaServer } from "../../local/kafka.js";
 import { createTestDatabase, testKafkaBrokers } from "../../test/databases.js";
-import { EventConsumer } from "./consumer.js";
-import { type CloudEvent, newEvent } from "./events.js";
+import { EventConsumer, UnprocessableEventError } from "./consumer.js";
+import { newEvent } from "./events.js";
 import { createProducer } from "./kafka.js";
 import { createLogger } from "./logger.js";
 import { appendEvent, OutboxRelay } from "./outbox.js";
@@ -81,7 +81,6 @@ describe("the outbox and the consumer on the shared broker", () => {
   const brokers = () => testKafkaBrokers();
   const topic = `evtest.events.${randomUUID().slice(0, 8)}`;
   const deadLetters = `${topic}.dlq`;
-  const handled: CloudEvent[] = [];
   let relay: OutboxRelay;
   let consumer: EventConsumer;
   const producer = () =>
@@ -110,12 +109,25 @@ describe("the outbox and the consumer on the shared broker", () => {
       db,
       maxAttempts: 3,
       backoffMs: 10,
-      async handler(e) {
-        if ((e.data as { order: { step: number } }).order.step === 666)
-          throw new Error("this event always fails");
-        handled.push(e);
+      // Small batches, so that a stream of events crosses many batch borders.
+      batch: { maxMessages: 16, lingerMs: 0 },
+      // What the handler did commits with the ids the consumer records: it is in `handled`
+      // exactly when the consumer considers the event handled.
+      async handler(events, { tx }) {
+        for (const e of events) {
+          const { step } = (e.data as { order: { step: number } }).order;
+          if (step === 666) throw new Error("this event always fails");
+          if (step === 777) throw new UnprocessableEventError("this event is malformed", e.id);
+          await tx!.query(
+            "INSERT INTO handled (event_id, entity_id, step, batch_size) VALUES ($1, $2, $3, $4)",
+            [e.id, e.entityid, step, events.length],
+          );
+        }
       },
     });
+    await db.query(
+      "CREATE TABLE handled (seq bigserial, event_id uuid, entity_id text, step int, batch_size int)",
+    );
     await consumer.start();
   }, 60_000);
 
@@ -127,6 +139,19 @@ describe("the outbox and the consumer on the shared broker", () => {
     await db?.close();
     await drop?.();
   });
+
+  /** The steps handled for each entity, in the order they were handled. */
+  async function handledSteps(entities: readonly string[]): Promise<Map<string, number[]>> {
+    const rows = await db.query<{ entity_id: string; step: number }>(
+      "SELECT entity_id, step FROM handled WHERE entity_id = ANY($1) ORDER BY seq",
+      [entities],
+    );
+    const steps = new Map(entities.map((id) => [id, [] as number[]]));
+    for (const row of rows) steps.get(row.entity_id)!.push(row.step);
+    return steps;
+  }
+  const handledCount = async (entities: readonly string[]) =>
+    [...(await handledSteps(entities)).values()].reduce((n, steps) => n + steps.length, 0);
 
   it("publishes committed events after commit, in order per aggregate, and never rolled-back ones", async () => {
     const orders: string[] = [randomUUID(), randomUUID()];
@@ -141,17 +166,8 @@ describe("the outbox and the consumer on the shared broker", () => {
         throw new Error("roll back");
       })
       .catch(() => undefined);
-    await until(
-      async () => handled.filter((e) => orders.includes(e.entityid)).length >= 10,
-      20_000,
-      "ten events",
-    );
-    for (const orderId of orders) {
-      const steps = handled
-        .filter((e) => e.entityid === orderId)
-        .map((e) => (e.data as { order: { step: number } }).order.step);
-      expect(steps).toEqual([1, 2, 3, 4, 5]);
-    }
+    await until(async () => (await handledCount(orders)) >= 10, 20_000, "ten events");
+    for (const steps of (await handledSteps(orders)).values()) expect(steps).toEqual([1, 2, 3, 4, 5]);
     const [{ unpublished }] = (await db.query<{ unpublished: string }>(
       "SELECT count(*) AS unpublished FROM outbox WHERE published_at IS NULL",
     )) as [{ unpublished: string }];
@@ -167,14 +183,29 @@ describe("the outbox and the consumer on the shared broker", () => {
     });
     await db.transaction((tx) => appendEvent(tx, topic, event(orderId, 2)));
     await until(
-      async () =>
-        handled.some(
-          (e) => e.entityid === orderId && (e.data as { order: { step: number } }).order.step === 2,
-        ),
+      async () => (await handledSteps([orderId])).get(orderId)!.includes(2),
       20_000,
       "the follow-up",
     );
-    expect(handled.filter((e) => e.id === once.id)).toHaveLength(1);
+    expect(await db.query("SELECT 1 FROM handled WHERE event_id = $1", [once.id])).toHaveLength(1);
+  });
+
+  it("hands events over in batches, keeping each aggregate's order across batch borders", async () => {
+    const orders = Array.from({ length: 5 }, () => randomUUID());
+    // Committed together, published in one request: the consumer finds them buffered at once.
+    await db.transaction(async (tx) => {
+      for (let step = 1; step <= 40; step++)
+        for (const orderId of orders) await appendEvent(tx, topic, event(orderId, step));
+    });
+    await until(async () => (await handledCount(orders)) >= 200, 30_000, "200 events");
+    for (const steps of (await handledSteps(orders)).values())
+      expect(steps).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const [{ largest }] = (await db.query<{ largest: number }>(
+      "SELECT max(batch_size) AS largest FROM handled WHERE entity_id = ANY($1)",
+      [orders],
+    )) as [{ largest: number }];
+    expect(largest).toBeGreaterThan(1);
+    expect(largest).toBeLessThanOrEqual(16);
   });
 
   it("parks a poison message and a failing event on the dead-letter topic without stalling their partition", async () => {
@@ -182,11 +213,7 @@ describe("the outbox and the consumer on the shared broker", () => {
     await relayProducer.send({ messages: [{ topic, key: orderId, value: "{not json" }], acks: -1 });
     await db.transaction((tx) => appendEvent(tx, topic, event(orderId, 666)));
     await db.transaction((tx) => appendEvent(tx, topic, event(orderId, 7)));
-    await until(
-      async () => handled.some((e) => e.entityid === orderId),
-      20_000,
-      "the event after the poison",
-    );
+    await until(async () => (await handledCount([orderId])) > 0, 20_000, "the event after the poison");
     const parked = await readTopic(brokers(), deadLetters, 2);
     const reasons = parked.map((m) => m.headers.get("dlq-reason") ?? "");
     expect(reasons.some((r) => r.startsWith("unparseable"))).toBe(true);
@@ -196,6 +223,27 @@ describe("the outbox and the consumer on the shared broker", () => {
         .find((m) => m.headers.get("dlq-reason") === "this event always fails")
         ?.headers.get("dlq-attempts"),
     ).toBe("3");
+  });
+  it("takes a failing event out of its batch: it alone is retried and parked, the rest are handled in order", async () => {
+    const orderId = randomUUID();
+    const steps = [1, 2, 3, 666, 4, 5, 777, 6, 7];
+    await db.transaction(async (tx) => {
+      for (const step of steps) await appendEvent(tx, topic, event(orderId, step));
+    });
+    await until(
+      async () => (await handledSteps([orderId])).get(orderId)!.includes(7),
+      30_000,
+      "the last event",
+    );
+    expect((await handledSteps([orderId])).get(orderId)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // After the two parked by the test before this one.
+    const parked = (await readTopic(brokers(), deadLetters, 4)).filter((m) => m.value.includes(orderId));
+    expect(
+      Object.fromEntries(parked.map((m) => [m.headers.get("dlq-reason"), m.headers.get("dlq-attempts")])),
+    ).toEqual({
+      "this event always fails": "3",
+      "this event is malformed": "1",
+    });
   });
 });
 
@@ -249,11 +297,12 @@ describe("a Kafka outage in the middle of a stream of writes", () => {
       producer: dlqProducer,
       logger,
       db,
-      async handler(e, ctx) {
-        await ctx.tx!.query("INSERT INTO received VALUES ($1, $2)", [
-          e.id,
-          (e.data as { order: { step: number } }).order.step,
-        ]);
+      async handler(events, { tx }) {
+        for (const e of events)
+          await tx!.query("INSERT INTO received VALUES ($1, $2)", [
+            e.id,
+            (e.data as { order: { step: number } }).order.step,
+          ]);
       },
     });
     await consumer.start();

@@ -12,19 +12,32 @@ const tracer = () => trace.getTracer("platform-runtime");
 
 /**
  * Writes an event in the caller's transaction: it is published if and only if the state
- * change commits. The key (the aggregate id) keeps one aggregate's events in order.
+ * change commits. The key (the aggregate id) keeps one aggregate's events in order. The
+ * insert wakes the relay through the table's NOTIFY trigger (runtime-sql/003), delivered
+ * only if the transaction commits, so it costs no round trip of its own.
  */
 export async function appendEvent(tx: Queryable, topic: string, event: CloudEvent): Promise<void> {
-  await tx.query("INSERT INTO outbox (event_id, topic, key, headers, event) VALUES ($1, $2, $3, $4, $5)", [
-    event.id,
-    topic,
-    event.entityid,
-    JSON.stringify(traceHeaders()),
-    JSON.stringify(event),
-  ]);
-  // Wakes the relay at once instead of at its next poll; delivered only if the transaction commits.
-  await tx.query("SELECT pg_notify('outbox', '')");
+  await tx.query(
+    `INSERT INTO outbox (${outboxColumns}) VALUES ($1, $2, $3, $4, $5)`,
+    outboxValues(topic, event),
+  );
 }
+
+/** The columns of an outbox row that a writer fills, in the order of `outboxValues`. */
+export const outboxColumns = "event_id, topic, key, headers, event";
+
+/** Typed placeholders for `outboxValues` from `$first` on, for `INSERT ... SELECT`. */
+export const outboxParams = (first: number): string =>
+  ["uuid", "text", "text", "jsonb", "jsonb"].map((type, i) => `$${first + i}::${type}`).join(", ");
+
+/** An event's outbox row; the key is the aggregate id, the headers the current trace. */
+export const outboxValues = (topic: string, event: CloudEvent): unknown[] => [
+  event.id,
+  topic,
+  event.entityid,
+  JSON.stringify(traceHeaders()),
+  JSON.stringify(event),
+];
 
 interface OutboxRow {
   id: string;
@@ -40,8 +53,14 @@ export interface OutboxRelayOptions {
   readonly db: Database;
   readonly producer: Producer<string, string, string, string>;
   readonly logger: Logger;
-  /** Rows published per round. */
+  /** Rows published per round, in one produce request. */
   readonly batchSize?: number;
+  /**
+   * After a round that sent events, how long the relay waits before the next one, so that
+   * events committed meanwhile share a produce request (each costs the broker a request's
+   * work). An idle relay sends the first event at once, when its NOTIFY arrives.
+   */
+  readonly lingerMs?: number;
   /** The longest wait between polls when no notification arrives. */
   readonly pollMs?: number;
 }
@@ -110,6 +129,7 @@ export class OutboxRelay {
     await client.query("LISTEN outbox");
     const onNotify = () => this.#sleep.wake();
     client.on("notification", onNotify);
+    const { lingerMs = 5 } = this.options;
     try {
       let failures = 0;
       while (!this.#stopped) {
@@ -117,6 +137,7 @@ export class OutboxRelay {
           const sent = await this.#publishBatch(client);
           failures = 0;
           if (sent === 0) await this.#sleep.sleep(this.options.pollMs ?? 1_000);
+          else if (sent < this.#batchSize && lingerMs > 0) await sleep(lingerMs);
         } catch (err) {
           failures++;
           const delay = Math.min(100 * 2 ** failures, 5_000);
@@ -135,8 +156,12 @@ export class OutboxRelay {
     }
   }
 
+  get #batchSize(): number {
+    return this.options.batchSize ?? 1_000;
+  }
+
   async #publishBatch(client: pg.PoolClient): Promise<number> {
-    const limit = this.options.batchSize ?? 500;
+    const limit = this.#batchSize;
     const { rows } = await client.query<OutboxRow & { backlog: string }>(
       `SELECT id, event_id, topic, key, headers, event, count(*) OVER () AS backlog
        FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { SpanKind } from "@opentelemetry/api";
 import pg from "pg";
@@ -25,12 +26,34 @@ function operation(text: string): string {
   return /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? "QUERY";
 }
 
+/** Statement texts a process prepares, and the name each is prepared under. */
+const statementNames = new Map<string, string>();
+/** Beyond this many distinct texts (SQL built from input would be a bug), statements run unnamed. */
+const maxNamedStatements = 500;
+
+/**
+ * A parameterised statement's name: each connection then parses and plans it once and
+ * later only binds and executes it. The name is derived from the text, so one text is one
+ * statement on every connection.
+ */
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < maxNamedStatements) {
+    name = `s_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 function queryOn(client: pg.Pool | pg.PoolClient, database: string): Queryable["query"] {
   return (text, params) =>
     traced(
       `${operation(text)} ${database}`,
       { "db.system.name": "postgresql", "db.namespace": database, "db.query.text": text },
-      async () => (await client.query(text, params as unknown[])).rows,
+      async () => {
+        const name = params && params.length > 0 ? statementName(text) : undefined;
+        return (await client.query({ text, values: params as unknown[], ...(name ? { name } : {}) })).rows;
+      },
       SpanKind.CLIENT,
     );
 }
@@ -74,12 +97,7 @@ export async function migrate(
   const client = await db.pool.connect();
   try {
     await client.query("SELECT pg_advisory_lock(hashtext('platform.migrations'))");
-    const postgrator = new Postgrator({
-      migrationPattern: `${directory}/*.sql`,
-      driver: "pg",
-      schemaTable,
-      execQuery: (text) => client.query(text),
-    });
+    const postgrator = migrator(client, directory, schemaTable);
     const applied = await postgrator.migrate();
     if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "migrations applied");
     return applied.length;
@@ -89,10 +107,60 @@ export async function migrate(
   }
 }
 
+function migrator(client: pg.PoolClient, directory: string, schemaTable: string) {
+  return new Postgrator({
+    migrationPattern: `${directory}/*.sql`,
+    driver: "pg",
+    schemaTable,
+    execQuery: (text) => client.query(text),
+  });
+}
+
 /**
- * Applies the runtime's own tables (outbox, processed events) from `runtime-sql/`, which
- * the bundler copies next to each bundle: the same relative path in both places.
+ * The runtime's own tables (outbox, processed events) come from `runtime-sql/`, which the
+ * bundler copies next to each bundle: the same relative path in both places.
  */
-export function migrateRuntime(db: Database, logger: Logger): Promise<number> {
-  return migrate(db, join(import.meta.dirname, "runtime-sql"), logger, "runtime_schema_migrations");
+const runtimeMigrations = {
+  directory: join(import.meta.dirname, "runtime-sql"),
+  table: "runtime_schema_migrations",
+};
+
+/** Applies the runtime's tables alone (tests of the event machinery). */
+export const migrateRuntime = (db: Database, logger: Logger) =>
+  migrate(db, runtimeMigrations.directory, logger, runtimeMigrations.table);
+
+/** Every migration set of a service: the runtime's, then its own (if it has any). */
+const migrationSets = (serviceMigrations: string | undefined) => [
+  runtimeMigrations,
+  ...(serviceMigrations ? [{ directory: serviceMigrations, table: "schema_migrations" }] : []),
+];
+
+/** Applies the runtime's migrations and the service's, as `owner` (the role that owns the database). */
+export async function migrateAll(owner: Database, serviceMigrations: string | undefined, logger: Logger) {
+  for (const set of migrationSets(serviceMigrations)) await migrate(owner, set.directory, logger, set.table);
+}
+
+/**
+ * The migrations not applied yet, read-only: a service whose login role may not change the
+ * schema checks this at start and refuses to serve an old schema.
+ */
+export async function pendingMigrations(
+  db: Database,
+  serviceMigrations: string | undefined,
+): Promise<string[]> {
+  const client = await db.pool.connect();
+  try {
+    const pending: string[] = [];
+    for (const set of migrationSets(serviceMigrations)) {
+      const postgrator = migrator(client, set.directory, set.table);
+      const [current, latest] = await Promise.all([
+        postgrator.getDatabaseVersion(),
+        postgrator.getMaxVersion(),
+      ]);
+      if (current < latest) pending.push(`${set.table} at ${current} of ${latest}`);
+    }
+    return pending;
+  } finally {
+    client.release();
+  }
 }

@@ -1,16 +1,20 @@
+import type { KeyObject } from "node:crypto";
 import type { DescService } from "@bufbuild/protobuf";
 import type { GenFile } from "@bufbuild/protobuf/codegenv2";
 import { z } from "zod";
 import type { ServiceSpec } from "../../contracts/service-spec.js";
-import { loadConfig, port, postgresUrl, redisUrl, runtimeEnv } from "./config.js";
-import type { EventHandler } from "./consumer.js";
+import { ConfigError, loadConfig, port, postgresUrl, redisUrl, runtimeEnv } from "./config.js";
+import type { EventBatchHandler } from "./consumer.js";
 import { type EventOutbox, eventsEnv, needsEvents, wireEvents } from "./event-wiring.js";
 import { faultsFromEnv } from "./faults.js";
-import type { Logger } from "./logger.js";
+import { createLogger, type Logger } from "./logger.js";
 import type { RequestMetrics } from "./metrics.js";
-import { connectPostgres, type Database, migrate, migrateRuntime } from "./postgres.js";
+import { connectPostgres, type Database, migrateAll, pendingMigrations } from "./postgres.js";
 import { connectRedis, type Redis } from "./redis.js";
-import { type Handlers, RpcServer } from "./rpc/server.js";
+import { CallerCheck } from "./rpc/caller-check.js";
+import { calleeEnv, callerEnv } from "./rpc/caller-config.js";
+import { CallerIdentity } from "./rpc/caller-identity.js";
+import { type Handlers, RpcServer, reflectionAllowed } from "./rpc/server.js";
 import { onShutdown } from "./shutdown.js";
 import { instrument } from "./telemetry.js";
 
@@ -27,6 +31,8 @@ export interface ServiceKit<C> {
   readonly redis: Redis;
   /** Present when the service publishes events: append them in the handler's transaction. */
   readonly outbox: EventOutbox;
+  /** Present when the service calls others (`calls`): the credentials its clients present. */
+  readonly caller: CallerIdentity;
 }
 
 export interface ServiceDefinition<S extends DescService, E extends z.ZodRawShape> {
@@ -39,8 +45,8 @@ export interface ServiceDefinition<S extends DescService, E extends z.ZodRawShap
   /** Builds the handlers; may start background work, returned as closers run on shutdown. */
   start(kit: ServiceKit<z.output<z.ZodObject<E>>>): Promise<{
     handlers: Handlers<S>;
-    /** Handles each consumed event (consumers only); runs after the server is up. */
-    consume?: EventHandler;
+    /** Handles consumed events, a batch of one partition at a time (consumers only); runs after the server is up. */
+    consume?: EventBatchHandler;
     close?: (() => Promise<unknown>)[];
   }>;
 }
@@ -50,6 +56,47 @@ export interface RunningService {
   readonly logger: Logger;
   /** Graceful shutdown, as on SIGTERM. */
   stop(): Promise<void>;
+}
+
+/**
+ * The database: the service connects as its login role, which may read and write rows but
+ * not change the schema; migrations run as the database's owner, a separate role.
+ */
+const postgresEnv = {
+  POSTGRES_URL: postgresUrl.describe("the service's database, as its login role"),
+  POSTGRES_MIGRATION_URL: postgresUrl
+    .optional()
+    .describe("the database's owner, which applies migrations; unset: POSTGRES_URL's role applies them"),
+  POSTGRES_MIGRATIONS: z
+    .enum(["apply", "check"])
+    .default("apply")
+    .describe(
+      "apply pending migrations at start, or only check none is pending (a pod: its init container applied them)",
+    ),
+};
+
+/** Applies the migrations as the owner, or checks that the owner (the `migrate` command) has. */
+async function prepareSchema(
+  db: Database,
+  config: { POSTGRES_MIGRATION_URL?: string | undefined; POSTGRES_MIGRATIONS: "apply" | "check" },
+  migrations: string | undefined,
+  logger: Logger,
+): Promise<void> {
+  if (config.POSTGRES_MIGRATIONS === "check") {
+    const pending = await pendingMigrations(db, migrations);
+    if (pending.length > 0)
+      throw new ConfigError(
+        `the database schema is behind (${pending.join(", ")}): run the \`migrate\` command as the database owner first`,
+      );
+    return;
+  }
+  if (!config.POSTGRES_MIGRATION_URL) return migrateAll(db, migrations, logger);
+  const owner = connectPostgres(config.POSTGRES_MIGRATION_URL, { logger, max: 1 });
+  try {
+    await migrateAll(owner, migrations, logger);
+  } finally {
+    await owner.close();
+  }
 }
 
 /**
@@ -63,15 +110,15 @@ export function serviceConfigSchema<E extends z.ZodRawShape>(
 ) {
   const { spec } = definition;
   const stores = z.object({
-    ...(spec.stores.includes("postgres")
-      ? { POSTGRES_URL: postgresUrl.describe("the service's database") }
-      : {}),
+    ...(spec.stores.includes("postgres") ? postgresEnv : {}),
     ...(spec.stores.includes("redis")
       ? { REDIS_URL: redisUrl.describe("the shared Redis, keys under <service>:") }
       : {}),
   });
   return runtimeEnv
     .extend({ PORT: port.default(spec.port) })
+    .extend(calleeEnv)
+    .extend(spec.calls.length > 0 ? callerEnv : {})
     .extend(stores.shape)
     .extend(needsEvents(spec) ? eventsEnv : {})
     .extend((definition.env ?? {}) as E);
@@ -79,7 +126,8 @@ export function serviceConfigSchema<E extends z.ZodRawShape>(
 
 /**
  * Runs a gRPC service: validated config, logs with trace ids, telemetry, its stores
- * (Postgres migrated, Redis connected), the RPC server with health and reflection, and a
+ * (Postgres migrated, Redis connected), the RPC server with health, the caller check and
+ * reflection (outside production), and a
  * graceful shutdown on SIGTERM that drains in-flight calls before closing pools.
  */
 export async function runService<S extends DescService, E extends z.ZodRawShape>(
@@ -101,11 +149,12 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
     logger.warn({ fault: faults.slowPath }, "fault switch on: calls are slowed down on purpose");
 
   const db = config["POSTGRES_URL"] ? connectPostgres(String(config["POSTGRES_URL"]), { logger }) : undefined;
-  if (db) await migrateRuntime(db, logger);
-  if (db && definition.migrations) await migrate(db, definition.migrations, logger);
+  if (db) await prepareSchema(db, config as never, definition.migrations, logger);
   const redis = config["REDIS_URL"] ? await connectRedis(String(config["REDIS_URL"]), logger) : undefined;
 
   const events = needsEvents(spec) ? wireEvents(spec, config as never, db, logger) : undefined;
+  const signingKey = config["CALL_SIGNING_KEY"] as { privateKey: KeyObject } | undefined;
+  const caller = signingKey ? new CallerIdentity(spec.name, signingKey.privateKey) : undefined;
 
   const kit = {
     config,
@@ -126,6 +175,10 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
         throw new Error(`${spec.name} writes events but does not declare events.publishes in service.ts`);
       return events.outbox;
     },
+    get caller(): CallerIdentity {
+      if (!caller) throw new Error(`${spec.name} calls another service but declares no calls in service.ts`);
+      return caller;
+    },
   };
   const { handlers, consume, close = [] } = await definition.start(kit);
   const server = new RpcServer(definition.rpc.service, handlers, {
@@ -133,6 +186,13 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
     logger,
     metrics,
     ...(faults.slowPath ? { slowPath: faults.slowPath } : {}),
+    callers: new CallerCheck({
+      service: spec.name,
+      keys: config["CALLER_KEYS"] as ReadonlyMap<string, KeyObject>,
+      principalCallers: config["PRINCIPAL_CALLERS"] as ReadonlySet<string>,
+      methodCallers: spec.methodCallers,
+    }),
+    reflection: reflectionAllowed(env),
   });
   const bound = await server.listen(config.HOST, config.PORT);
   logger.info({ host: config.HOST, port: bound, revision: config.SERVICE_REVISION }, `${spec.name} serving`);
@@ -156,4 +216,37 @@ export async function runService<S extends DescService, E extends z.ZodRawShape>
     logger,
   );
   return { port: bound, logger, stop };
+}
+
+/**
+ * `node main.mjs migrate`: applies the service's migrations as the database's owner
+ * (`POSTGRES_MIGRATION_URL`) and exits. A pod runs it as its init container, so the serving
+ * container never holds the owner's credentials.
+ */
+export async function migrateService(
+  definition: Pick<ServiceDefinition<DescService, z.ZodRawShape>, "spec" | "migrations">,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const config = loadConfig(
+    z.object({
+      POSTGRES_MIGRATION_URL: postgresUrl.describe("the database's owner"),
+      LOG_LEVEL: runtimeEnv.shape.LOG_LEVEL,
+    }),
+    env,
+  );
+  const logger = createLogger(`${definition.spec.name}-migrate`, { level: config.LOG_LEVEL });
+  const owner = connectPostgres(config.POSTGRES_MIGRATION_URL, { logger, max: 1 });
+  try {
+    await migrateAll(owner, definition.migrations, logger);
+  } finally {
+    await owner.close();
+  }
+}
+
+/** A service's entry point: `migrate` applies its migrations and exits; anything else serves. */
+export function serviceMain<S extends DescService, E extends z.ZodRawShape>(
+  definition: ServiceDefinition<S, E>,
+  argv: readonly string[] = process.argv,
+): Promise<unknown> {
+  return argv[2] === "migrate" ? migrateService(definition) : runService(definition);
 }

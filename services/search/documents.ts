@@ -35,13 +35,14 @@ export function productFromEvent(event: CloudEvent): ProductDocument | undefined
   // The catalog deletes no product; a deletion (`product: null`) would need the deleted
   // version to be applied in order, so it is refused rather than guessed at.
   if (product === null)
-    throw new UnprocessableEventError(`${event.type} ${event.id}: deletions are not indexed`);
+    throw new UnprocessableEventError(`${event.type} ${event.id}: deletions are not indexed`, event.id);
   const parsed = productState.safeParse(product);
   if (!parsed.success)
     throw new UnprocessableEventError(
       `${event.type} ${event.id} carries no valid data.product: ${parsed.error.issues
         .map((i) => `${i.path.join(".")}: ${i.message}`)
         .join("; ")}`,
+      event.id,
     );
   return parsed.data;
 }

@@ -1,6 +1,5 @@
 import type { Client } from "@opensearch-project/opensearch";
 import type { ProductDocument } from "./documents.js";
-import { isResponseError } from "./opensearch.js";
 
 /**
  * Writes product documents with external versioning: the document's version is the
@@ -9,54 +8,31 @@ import { isResponseError } from "./opensearch.js";
  * while its event is in flight): the newest state wins and nothing needs a dedupe table.
  */
 
-/** "indexed": stored; "stale": the index already holds this version or a newer one. */
-export type WriteOutcome = "indexed" | "stale";
-
 /** Strictly newer versions win; an equal version is the same state, so it is a no-op. */
 const versioned = (product: ProductDocument) => ({
   version: product.version,
   version_type: "external" as const,
 });
 
-/**
- * Stores one product in `target` (the alias, or an index). A version conflict is success:
- * the stored document is at least as new. `require_alias` makes a write to a missing
- * alias fail instead of creating an index with guessed mappings.
- */
-export async function writeProduct(
-  client: Client,
-  target: string,
-  product: ProductDocument,
-  options: { requireAlias: boolean } = { requireAlias: true },
-): Promise<WriteOutcome> {
-  try {
-    await client.index({
-      index: target,
-      id: product.id,
-      ...versioned(product),
-      body: product,
-      ...(options.requireAlias ? { require_alias: true } : {}),
-    });
-    return "indexed";
-  } catch (err) {
-    if (isResponseError(err, 409, "version_conflict_engine_exception")) return "stale";
-    throw err;
-  }
-}
-
 interface BulkItem {
   readonly index?: { _id?: string; status: number; error?: { type?: string; reason?: string } };
 }
 
-/** Stores many products in one request; throws naming the first failure that is not a conflict. */
+/**
+ * Stores products in `target` (the alias, or an index) in one request. A version conflict is
+ * success: the stored document is at least as new. `require_alias` makes a write to a
+ * missing alias fail instead of creating an index with guessed mappings. Throws naming the
+ * first failure that is not a conflict.
+ */
 export async function writeProducts(
   client: Client,
-  index: string,
+  target: string,
   products: readonly ProductDocument[],
+  options: { requireAlias: boolean } = { requireAlias: true },
 ): Promise<{ indexed: number; stale: number }> {
   if (products.length === 0) return { indexed: 0, stale: 0 };
-  const body = products.flatMap((p) => [{ index: { _index: index, _id: p.id, ...versioned(p) } }, p]);
-  const res = await client.bulk({ body });
+  const body = products.flatMap((p) => [{ index: { _index: target, _id: p.id, ...versioned(p) } }, p]);
+  const res = await client.bulk({ body, ...(options.requireAlias ? { require_alias: true } : {}) });
   const items = (res.body as { items: BulkItem[] }).items;
   let stale = 0;
   for (const item of items) {
@@ -65,7 +41,7 @@ export async function writeProducts(
     if (result.status === 409) stale++;
     else if (result.error)
       throw new Error(
-        `bulk indexing into ${index} failed for ${result._id}: ${result.error.type}: ${result.error.reason}`,
+        `bulk indexing into ${target} failed for ${result._id}: ${result.error.type}: ${result.error.reason}`,
       );
   }
   return { indexed: items.length - stale, stale };

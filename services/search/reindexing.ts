@@ -4,6 +4,8 @@ import catalogSpec from "../catalog/service.js";
 import { CatalogService } from "../gen/platform/catalog/v1/catalog_pb.js";
 import { loadConfig } from "../runtime/config.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
+import { callerEnv } from "../runtime/rpc/caller-config.js";
+import { CallerIdentity } from "../runtime/rpc/caller-identity.js";
 import { createClient, type Client as RpcClient } from "../runtime/rpc/client.js";
 import { productFromCatalog } from "./documents.js";
 import { indexVersion } from "./index-schema.js";
@@ -60,7 +62,9 @@ async function copyCatalog(options: ReindexOptions, index: string): Promise<numb
       { page: { cursor, limit: options.pageSize ?? 100 } },
       { timeoutMs: 10_000 },
     );
-    await writeProducts(options.client, index, page.products.map(productFromCatalog));
+    await writeProducts(options.client, index, page.products.map(productFromCatalog), {
+      requireAlias: false,
+    });
     products += page.products.length;
     cursor = page.nextCursor;
   } while (cursor);
@@ -124,6 +128,8 @@ export const reindexEnv = z.object({
     .regex(/^[^:\s]+:\d+$/, { error: "host:port" })
     .default(`127.0.0.1:${catalogSpec.port}`)
     .describe("the catalog's gRPC address, the source of the rebuild"),
+  // Search's own call key: catalog admits the rebuild's reads as search's.
+  ...callerEnv,
 });
 
 /** `reindex`: the command behind `npm run reindex` and `node main.mjs reindex`. */
@@ -133,7 +139,10 @@ export async function reindexCommand(
 ): Promise<ReindexResult> {
   const config = loadConfig(reindexEnv, env);
   const client = connectOpenSearch(config);
-  const catalog = createClient(CatalogService, config.CATALOG_ADDRESS, { timeoutMs: 10_000 });
+  const catalog = createClient(CatalogService, config.CATALOG_ADDRESS, {
+    timeoutMs: 10_000,
+    caller: new CallerIdentity("search", config.CALL_SIGNING_KEY.privateKey).towards("catalog"),
+  });
   try {
     await waitForOpenSearch(client, logger);
     const result = await rebuildIndex({ client, catalog, config, logger });

@@ -10,6 +10,7 @@ import { Client as OpenSearch } from "@opensearch-project/opensearch";
 import { Admin, Consumer, stringDeserializers } from "@platformatic/kafka";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { deadLetterTopic, eventsTopic } from "../../contracts/service-spec.js";
+import { type TestCallers, testCallers } from "../../test/callers.js";
 import { createTestDatabase, testKafkaBrokers, testRedis } from "../../test/databases.js";
 import { definition as catalogDefinition } from "../catalog/server.js";
 import { CatalogService } from "../gen/platform/catalog/v1/catalog_pb.js";
@@ -174,7 +175,10 @@ const opensearchUrl = () => {
   return url;
 };
 
+let callers: TestCallers;
+
 beforeAll(async () => {
+  callers = await testCallers();
   const database = await createTestDatabase("search");
   dropDatabase = database.drop;
   catalogService = await runService(catalogDefinition, {
@@ -183,6 +187,7 @@ beforeAll(async () => {
     KAFKA_BROKERS: testKafkaBrokers(),
     PORT: "0",
     LOG_LEVEL: "silent",
+    ...callers.env("catalog"),
   });
   const group = `search-test-${run}`;
   await skipHistory(group);
@@ -195,9 +200,16 @@ beforeAll(async () => {
     KAFKA_CONSUMER_GROUP: group,
     PORT: "0",
     LOG_LEVEL: "silent",
+    ...callers.env("search"),
   });
-  catalog = createClient(CatalogService, `127.0.0.1:${catalogService.port}`, { timeoutMs: 5_000 });
-  search = createClient(SearchService, `127.0.0.1:${searchService.port}`, { timeoutMs: 5_000 });
+  catalog = createClient(CatalogService, `127.0.0.1:${catalogService.port}`, {
+    timeoutMs: 5_000,
+    caller: callers.as("gateway", "catalog"),
+  });
+  search = createClient(SearchService, `127.0.0.1:${searchService.port}`, {
+    timeoutMs: 5_000,
+    caller: callers.as("gateway", "search"),
+  });
   opensearch = new OpenSearch({ node: opensearchUrl() });
 });
 
@@ -489,6 +501,7 @@ describe("search indexed from catalog events", () => {
       SEARCH_INDEX_REPLICAS: "0",
       CATALOG_ADDRESS: `127.0.0.1:${catalogService.port}`,
       LOG_LEVEL: "silent",
+      ...callers.env("search"),
     });
     expect(result.previous).toBe(previous);
     expect(result.index).toBe(`${alias}-v${(indexVersion(alias, previous!) ?? 0) + 1}`);

@@ -2,7 +2,7 @@ import { file_platform_search_v1_search, SearchService } from "../gen/platform/s
 import type { ServiceDefinition } from "../runtime/run-service.js";
 import { productFromEvent } from "./documents.js";
 import { searchHandlers } from "./handlers.js";
-import { writeProduct } from "./indexer.js";
+import { writeProducts } from "./indexer.js";
 import { connectOpenSearch, ensureAlias, opensearchEnv, waitForOpenSearch } from "./opensearch.js";
 import spec from "./service.js";
 
@@ -27,11 +27,10 @@ export const definition: ServiceDefinition<typeof SearchService, typeof env> = {
     logger.info({ alias, index }, "search index ready");
     return {
       handlers: searchHandlers(client, alias),
-      async consume(event) {
-        const product = productFromEvent(event);
-        if (!product) return;
-        const outcome = await writeProduct(client, alias, product);
-        logger.debug({ productId: product.id, version: product.version, outcome }, "product indexed");
+      async consume(events) {
+        const products = events.map(productFromEvent).filter((p) => p !== undefined);
+        const outcome = await writeProducts(client, alias, products);
+        logger.debug({ products: products.length, ...outcome }, "products indexed");
       },
       close: [() => client.close()],
     };

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
+import { HttpProblem } from "../problems.js";
 import { type Jwks, JwtVerifier, type JwtVerifierOptions } from "./jwt.js";
 import { refusalReason } from "./test-refusal.js";
 
@@ -42,6 +43,7 @@ function setup(overrides: Partial<JwtVerifierOptions> = {}) {
       return jwks(["k1", current]);
     },
     isRevoked: async (sid) => revoked.has(sid),
+    revocationUnknown: "open",
     now: () => now,
     ...overrides,
   });
@@ -176,6 +178,29 @@ describe("JWT verification", () => {
     answer = true;
     expect(await refusalReason(verifier.verify(jwt))).toBe("session-revoked");
     expect(unknown).toBe(1);
+  });
+
+  it("refuses a token whose revocation cannot be checked with 503 when the fail mode is closed", async () => {
+    const { verifier } = setup({ isRevoked: async () => undefined, revocationUnknown: "closed" });
+    const refusal = await verifier.verify(await token()).catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(HttpProblem);
+    expect([(refusal as HttpProblem).status, (refusal as HttpProblem).kind]).toEqual([
+      503,
+      "service-unavailable",
+    ]);
+  });
+
+  it("keeps refusing a session it has seen revoked while revocation cannot be checked (open)", async () => {
+    let answer: boolean | undefined = true;
+    const { verifier } = setup({ isRevoked: async () => answer });
+    const jwt = await token();
+    expect(await refusalReason(verifier.verify(jwt))).toBe("session-revoked");
+    answer = undefined;
+    expect(await refusalReason(verifier.verify(jwt))).toBe("session-revoked");
+    expect(await refusalReason(verifier.verify(await token({ jti: "another token" })))).toBe(
+      "session-revoked",
+    );
+    await expect(verifier.verify(await token({ sid: "s-2" }))).resolves.toMatchObject({ userId: "u-1" });
   });
 
   it("never serves a cached token past its expiry", async () => {

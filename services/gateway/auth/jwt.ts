@@ -21,9 +21,14 @@ export interface JwtVerifierOptions {
   readonly unknownKeyRefetchSeconds: number;
   /** Fetches the JWKS from identity; throws (an UpstreamError) when identity is down. */
   fetchJwks(): Promise<Jwks>;
-  /** Whether a session was revoked; undefined when that cannot be told now (Redis down). */
+  /** Whether a session was revoked; undefined when that cannot be told now (Redis down or slow). */
   isRevoked(sessionId: string): Promise<boolean | undefined>;
-  /** Told when a token is accepted without a revocation check, for logs. */
+  /**
+   * A token whose revocation cannot be checked: `closed` refuses it (503), `open` accepts it
+   * uncached unless this replica has seen its session revoked (the local deny-list).
+   */
+  readonly revocationUnknown: "open" | "closed";
+  /** Told when a token's revocation cannot be checked, for logs. */
   onRevocationUnknown?(): void;
   /** Told when a JWKS refresh fails while older keys still serve. */
   onStaleKeys?(err: unknown): void;
@@ -70,12 +75,15 @@ const maxTokenLength = 8192;
  * A signature check costs ~100 us, so a verified token is cached (bounded LRU) until it
  * expires, but at most `cacheMaxTtlSeconds`: a revoked session (identity writes
  * `identity:revoked-session:<sid>` into Redis) is checked on every cache miss, so
- * revocation takes effect within that window.
+ * revocation takes effect within that window. A session found revoked is also kept in a
+ * local deny-list until its token expires, so it stays refused while Redis cannot be asked.
  */
 export class JwtVerifier {
   readonly #options: JwtVerifierOptions;
   readonly #now: () => number;
   readonly #cache: LRUCache<string, Verified>;
+  /** Sessions this replica has found revoked, each kept until the last token seen of it expires. */
+  readonly #revoked = new LRUCache<string, true>({ max: 10_000 });
   #keys = new Map<string, VerificationKey>();
   #keysExpireAt = 0;
   #lastUnknownKeyRefetch = Number.NEGATIVE_INFINITY;
@@ -103,18 +111,35 @@ export class JwtVerifier {
     const payload = await this.#verifySignatureAndClaims(token, now);
     const principal = principalOf(payload);
     const sessionId = typeof payload["sid"] === "string" ? payload["sid"] : undefined;
-    const revoked = sessionId ? await this.#options.isRevoked(sessionId) : false;
-    if (revoked) throw rejectToken("session-revoked", "the session of this token was signed out or revoked");
     const expiresAtMs = payload.exp! * 1000;
+    const revoked = sessionId ? await this.#revocationOf(sessionId, expiresAtMs - now) : false;
     if (revoked === undefined) {
       // Not cached: once Redis is back, the next request checks revocation again.
       this.#options.onRevocationUnknown?.();
+      if (this.#options.revocationUnknown === "closed")
+        throw new HttpProblem(
+          "service-unavailable",
+          "whether this token's session was revoked cannot be checked right now; retry shortly",
+          {},
+          { "Retry-After": "1" },
+        );
     } else {
       const ttl = Math.min(expiresAtMs - now, this.#options.cacheMaxTtlSeconds * 1000);
       if (ttl > 0)
         this.#cache.set(token, { principal, expiresAtMs: Math.min(expiresAtMs, now + ttl) }, { ttl });
     }
     return principal;
+  }
+
+  /** Refuses a revoked session; false when not revoked, undefined when that cannot be told. */
+  async #revocationOf(sessionId: string, lifeLeftMs: number): Promise<false | undefined> {
+    const revoked = this.#revoked.has(sessionId) || (await this.#options.isRevoked(sessionId));
+    if (revoked) {
+      if (lifeLeftMs > (this.#revoked.getRemainingTTL(sessionId) || 0))
+        this.#revoked.set(sessionId, true, { ttl: lifeLeftMs });
+      throw rejectToken("session-revoked", "the session of this token was signed out or revoked");
+    }
+    return revoked;
   }
 
   async #verifySignatureAndClaims(token: string, now: number): Promise<JWTPayload> {

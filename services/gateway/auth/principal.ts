@@ -4,8 +4,6 @@ export interface Principal {
   readonly roles: readonly string[];
   /** How it was verified: a bearer JWT or a signed request with an API key. */
   readonly method: "jwt" | "api_key";
-  /** The API key that signed the request, for rate limiting per key. */
-  readonly keyId?: string;
 }
 
 export const isAdmin = (principal: Principal | undefined) => principal?.roles.includes("admin") ?? false;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { paths } from "../openapi.js";
 import {
   canonicalPath,
   canonicalQuery,
@@ -6,6 +7,7 @@ import {
   type NonceStore,
   SignatureVerifier,
   type SigningKey,
+  signedHeaders,
   signRequest,
 } from "./signing.js";
 import { refusalReason } from "./test-refusal.js";
@@ -23,12 +25,19 @@ function memoryNonces(): NonceStore & { seen: Set<string> } {
   return { seen, claim: async (n) => !seen.has(n) && !!seen.add(n) };
 }
 
-function setup(options: { now?: number; fetchKey?: (id: string) => Promise<SigningKey | undefined> } = {}) {
+function setup(
+  options: {
+    now?: number;
+    keyCacheSize?: number;
+    fetchKey?: (id: string) => Promise<SigningKey | undefined>;
+  } = {},
+) {
   let fetches = 0;
   const nonces = memoryNonces();
   const verifier = new SignatureVerifier({
     maxSkewSeconds: 300,
     keyCacheSeconds: 60,
+    keyCacheSize: options.keyCacheSize ?? 100,
     nonces,
     now: () => (options.now ?? t0) * 1000,
     fetchKey: async (id) => {
@@ -43,7 +52,14 @@ const lower = (headers: Record<string, string>) =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 
 function signed(
-  over: { method?: string; target?: string; body?: string; timestamp?: number; nonce?: string } = {},
+  over: {
+    method?: string;
+    target?: string;
+    body?: string;
+    timestamp?: number;
+    nonce?: string;
+    idempotencyKey?: string;
+  } = {},
 ) {
   const request = { method: "POST", target: "/v1/orders", body: '{"lines":[]}', timestamp: t0, ...over };
   return {
@@ -68,7 +84,7 @@ describe("canonicalisation", () => {
     expect(canonicalPath("/v1/products/%7Ex y")).toBe("/v1/products/~x%20y");
   });
 
-  it("joins method, path, query, timestamp, nonce and the body's SHA-256, one per line", () => {
+  it("joins method, path, query, timestamp, nonce, Idempotency-Key and the body's SHA-256, one per line", () => {
     expect(
       canonicalString({
         method: "get",
@@ -80,6 +96,7 @@ describe("canonicalisation", () => {
       "/v1/products",
       "cursor=&limit=2",
       "1767225600",
+      "",
       "",
       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     ]);
@@ -94,12 +111,14 @@ describe("canonicalisation", () => {
       body: '{"lines":[{"productId":"0b6d4f8e-3c57-4a8a-9a57-2b1f3c9d7e10","quantity":2}]}',
       timestamp: t0,
       nonce: "n-0001-abcdef",
+      idempotencyKey: "5f0c2a8e-6d1b-4c3e-9a7f-2b8d4e6f1a3c",
     });
     expect(headers).toEqual({
       "X-Api-Key-Id": "ak_3q2-7wAAAAAAAAAAAAAAAA",
       "X-Signature-Timestamp": "1767225600",
       "X-Signature-Nonce": "n-0001-abcdef",
-      "X-Signature": "OQ5xxl-0y-wpNa3HHNJXf_UuJvK2j2qBbbBn_bRZOiU", // also computed with Python hmac, see README
+      "Idempotency-Key": "5f0c2a8e-6d1b-4c3e-9a7f-2b8d4e6f1a3c",
+      "X-Signature": "wOdRxe3cE-VODJN4PJEXh0_LUHKPWeEwN3Lr-5J0pdw", // also computed with Python hmac, see README
     });
   });
 });
@@ -111,7 +130,6 @@ describe("signed request verification", () => {
       userId: "u-7",
       roles: ["user"],
       method: "api_key",
-      keyId: key.keyId,
     });
   });
 
@@ -145,6 +163,29 @@ describe("signed request verification", () => {
         verifier.verify({ method: "POST", target: "/v1/orders", body: "", headers: lower(forged) }),
       ),
     ).toBe("bad-signature");
+  });
+
+  it("refuses a request whose Idempotency-Key changed after signing", async () => {
+    const { verifier } = setup();
+    const request = signed({ idempotencyKey: "order-1" });
+    const changed = { ...request, headers: { ...request.headers, "idempotency-key": "order-2" } };
+    expect(await refusalReason(verifier.verify(changed))).toBe("bad-signature");
+  });
+
+  it("refuses an Idempotency-Key added to a request signed without one", async () => {
+    const { verifier } = setup();
+    const request = signed();
+    const added = { ...request, headers: { ...request.headers, "idempotency-key": "order-2" } };
+    expect(await refusalReason(verifier.verify(added))).toBe("bad-signature");
+  });
+
+  it("signs every header the API document declares, so none can change a request's meaning unsigned", () => {
+    const declared = Object.values(paths)
+      .flatMap((item) => Object.values(item))
+      .flatMap((operation) => operation.parameters ?? [])
+      .filter((parameter) => parameter.in === "header")
+      .map((parameter) => parameter.name.toLowerCase());
+    expect(new Set(declared)).toEqual(new Set(Object.values(signedHeaders)));
   });
 
   it("refuses a timestamp more than 300 s away, either way", async () => {
@@ -184,6 +225,36 @@ describe("signed request verification", () => {
     expect(await refusalReason(verifier.verify(unknown))).toBe("unknown-key");
     expect(await refusalReason(verifier.verify(unknown))).toBe("unknown-key");
     expect(fetches()).toBe(1);
+  });
+
+  it("keeps known keys cached however many unknown key ids are tried", async () => {
+    const { verifier, fetches } = setup({ keyCacheSize: 2 });
+    await verifier.verify(signed({ nonce: "nonce-0001" }));
+    for (let i = 0; i < 5; i++) {
+      const request = signed();
+      const unknown = { ...request, headers: { ...request.headers, "x-api-key-id": `ak_unknown${i}` } };
+      expect(await refusalReason(verifier.verify(unknown))).toBe("unknown-key");
+    }
+    await verifier.verify(signed({ nonce: "nonce-0002" }));
+    expect(fetches()).toBe(6);
+  });
+
+  it.each([
+    ["the signature with padding", (s: string) => `${s}=`],
+    [
+      "the signature with its last character's unused bits set",
+      (s: string) => s.slice(0, -1) + String.fromCharCode(s.charCodeAt(42) + 1),
+    ],
+  ])("refuses %s: one signature has one spelling", async (_, respell) => {
+    const { verifier } = setup();
+    const request = signed();
+    const signature = request.headers["x-signature"]!;
+    expect(Buffer.from(respell(signature), "base64url")).toEqual(Buffer.from(signature, "base64url"));
+    expect(
+      await refusalReason(
+        verifier.verify({ ...request, headers: { ...request.headers, "x-signature": respell(signature) } }),
+      ),
+    ).toBe("malformed-signature-headers");
   });
 
   it.each([

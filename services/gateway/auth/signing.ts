@@ -5,16 +5,19 @@ import type { Principal } from "./principal.js";
 
 /**
  * Signed requests for API-key clients (the scheme is documented, with a worked example, in
- * services/gateway/README.md). The canonical string is six lines joined by "\n":
+ * services/gateway/README.md). The canonical string is seven lines joined by "\n":
  *
  *   METHOD            upper case, e.g. POST
  *   PATH              each segment percent-decoded, then re-encoded (RFC 3986 unreserved kept)
  *   QUERY             name=value pairs, decoded ("+" is a space) and re-encoded alike, sorted, "&"-joined
  *   TIMESTAMP         X-Signature-Timestamp as sent: unix seconds
  *   NONCE             X-Signature-Nonce as sent, or empty
+ *   IDEMPOTENCY-KEY   Idempotency-Key as sent, or empty: it decides whether a write is new
  *   BODY SHA-256      lower-case hex SHA-256 of the body bytes (of nothing, when there is no body)
  *
- * and X-Signature is base64url (no padding) HMAC-SHA256 over it with the key's signing key.
+ * and X-Signature is base64url (no padding) HMAC-SHA256 over it with the key's signing key:
+ * exactly 43 characters, the last one's two unused bits zero, so one signature has one
+ * spelling (a lenient decoder accepts up to 8, each of which was once a fresh replay key).
  */
 export const signatureHeaders = {
   keyId: "x-api-key-id",
@@ -22,6 +25,13 @@ export const signatureHeaders = {
   nonce: "x-signature-nonce",
   signature: "x-signature",
 } as const;
+
+/**
+ * The request headers the signature covers: every header that changes what a request
+ * means. Only Idempotency-Key does today (a new key makes a new order); a test keeps this
+ * list equal to the header parameters of the OpenAPI document.
+ */
+export const signedHeaders = { idempotencyKey: "idempotency-key" } as const;
 
 /** RFC 3986 encoding: everything but unreserved characters (A-Z a-z 0-9 - . _ ~) as %XX. */
 const encode = (value: string) =>
@@ -62,6 +72,7 @@ export interface SignedParts {
   readonly target: string;
   readonly timestamp: string;
   readonly nonce?: string | undefined;
+  readonly idempotencyKey?: string | undefined;
   readonly body?: string | Uint8Array | undefined;
 }
 
@@ -75,6 +86,8 @@ export function canonicalString(parts: SignedParts): string {
     canonicalQuery(query),
     parts.timestamp,
     parts.nonce ?? "",
+    // HTTP drops a header value's surrounding spaces, so a signer's spaces must not count.
+    (parts.idempotencyKey ?? "").trim(),
     createHash("sha256")
       .update(parts.body ?? "")
       .digest("hex"),
@@ -85,8 +98,9 @@ const hmac = (signingKey: string, text: string) =>
   createHmac("sha256", Buffer.from(signingKey, "base64url")).update(text).digest();
 
 /**
- * Signs a request as an API-key client must: returns the headers to add. `signingKey` is
- * the base64url key identity issued with the API key; `target` is the path and query sent.
+ * Signs a request as an API-key client must: returns the headers to add (Idempotency-Key
+ * among them when given). `signingKey` is the base64url key identity issued with the API
+ * key; `target` is the path and query sent.
  */
 export function signRequest(
   request: Omit<SignedParts, "timestamp"> & {
@@ -104,6 +118,7 @@ export function signRequest(
     "X-Api-Key-Id": request.keyId,
     "X-Signature-Timestamp": timestamp,
     ...(request.nonce ? { "X-Signature-Nonce": request.nonce } : {}),
+    ...(request.idempotencyKey ? { "Idempotency-Key": request.idempotencyKey } : {}),
     "X-Signature": signature,
   };
 }
@@ -136,6 +151,8 @@ export interface SignatureVerifierOptions {
   readonly maxSkewSeconds: number;
   /** How long a fetched key (or "no such key") is trusted: a deleted key works this long at most. */
   readonly keyCacheSeconds: number;
+  /** Keys kept (LRU); key ids found unknown are kept apart, so guessing ids cannot evict real keys. */
+  readonly keyCacheSize: number;
   /** The key from identity, or undefined when it does not exist; throws when identity is down. */
   fetchKey(keyId: string): Promise<SigningKey | undefined>;
   readonly nonces: NonceStore;
@@ -144,7 +161,8 @@ export interface SignatureVerifierOptions {
 
 const keyIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
 const noncePattern = /^[A-Za-z0-9_-]{8,128}$/;
-const signaturePattern = /^[A-Za-z0-9_-]{43}=?$/;
+/** 32 bytes in base64url: 42 characters and a last one whose two unused low bits are zero. */
+const signaturePattern = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 export interface SignedRequest extends SignedParts {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -153,21 +171,25 @@ export interface SignedRequest extends SignedParts {
 /**
  * Verifies signed requests. Checks run cheapest first, and the nonce is claimed last, so a
  * forged request cannot burn a genuine client's nonce: headers, clock skew, key, HMAC
- * (constant time), then replay (SET NX in Redis for twice the skew window).
+ * (constant time), then replay (SET NX in Redis for twice the skew window). The replay key
+ * is the nonce, or without one the signature's decoded bytes, never the text as sent.
  */
 export class SignatureVerifier {
   readonly #options: SignatureVerifierOptions;
   readonly #now: () => number;
-  readonly #keys: LRUCache<string, { key: SigningKey | undefined }>;
+  readonly #keys: LRUCache<string, SigningKey>;
+  readonly #unknown: LRUCache<string, true>;
   readonly #fetching = new Map<string, Promise<SigningKey | undefined>>();
 
   constructor(options: SignatureVerifierOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#keys = new LRUCache({ max: 10_000, ttl: Math.max(1, options.keyCacheSeconds) * 1000 });
+    const ttl = Math.max(1, options.keyCacheSeconds) * 1000;
+    this.#keys = new LRUCache({ max: Math.max(1, options.keyCacheSize), ttl });
+    this.#unknown = new LRUCache({ max: 10_000, ttl });
   }
 
-  async verify(request: Omit<SignedRequest, "timestamp" | "nonce">): Promise<Principal> {
+  async verify(request: Omit<SignedRequest, "timestamp" | "nonce" | "idempotencyKey">): Promise<Principal> {
     const header = (name: string) => {
       const value = request.headers[name];
       return Array.isArray(value) ? undefined : value;
@@ -176,10 +198,11 @@ export class SignatureVerifier {
     const timestamp = header(signatureHeaders.timestamp) ?? "";
     const signature = header(signatureHeaders.signature) ?? "";
     const nonce = header(signatureHeaders.nonce);
+    const idempotencyKey = header(signedHeaders.idempotencyKey);
     if (!keyIdPattern.test(keyId) || !signaturePattern.test(signature))
       throw rejectSignature(
         "malformed-signature-headers",
-        "X-Api-Key-Id and X-Signature (base64url HMAC-SHA256) are required, once each",
+        "X-Api-Key-Id and X-Signature are required, once each; X-Signature is the 43-character base64url HMAC-SHA256, without padding",
       );
     if (nonce !== undefined && !noncePattern.test(nonce))
       throw rejectSignature(
@@ -197,7 +220,7 @@ export class SignatureVerifier {
 
     const key = await this.#key(keyId);
     if (!key) throw rejectSignature("unknown-key", `no API key "${keyId}" exists`);
-    const expected = hmac(key.signingKey, canonicalString({ ...request, timestamp, nonce }));
+    const expected = hmac(key.signingKey, canonicalString({ ...request, timestamp, nonce, idempotencyKey }));
     const given = Buffer.from(signature, "base64url");
     if (given.length !== expected.length || !timingSafeEqual(given, expected))
       throw rejectSignature(
@@ -206,24 +229,25 @@ export class SignatureVerifier {
       );
 
     const fresh = await this.#options.nonces.claim(
-      `${keyId}:${nonce ?? signature}`,
+      nonce === undefined ? `${keyId}:s:${given.toString("hex")}` : `${keyId}:n:${nonce}`,
       2 * this.#options.maxSkewSeconds,
     );
     if (!fresh)
       throw rejectSignature("replayed", "this signed request was already received; sign each request anew");
-    return { userId: key.userId, roles: key.roles, method: "api_key", keyId };
+    return { userId: key.userId, roles: key.roles, method: "api_key" };
   }
 
   async #key(keyId: string): Promise<SigningKey | undefined> {
     const cached = this.#keys.get(keyId);
-    if (cached) return cached.key;
+    if (cached || this.#unknown.has(keyId)) return cached;
     let pending = this.#fetching.get(keyId);
     if (!pending) {
       pending = this.#options.fetchKey(keyId).finally(() => this.#fetching.delete(keyId));
       this.#fetching.set(keyId, pending);
     }
     const key = await pending;
-    this.#keys.set(keyId, { key });
+    if (key) this.#keys.set(keyId, key);
+    else this.#unknown.set(keyId, true);
     return key;
   }
 }

@@ -2,6 +2,7 @@ import http2 from "node:http2";
 import type { DescMethod, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { context, propagation } from "@opentelemetry/api";
 import { traced } from "../tracing.js";
+import type { CallCredentials } from "./caller-identity.js";
 import { codec, methodPath } from "./descriptors.js";
 import { decodeGrpcMessage, decodeSingleFrame, encodeFrame } from "./frames.js";
 
@@ -73,7 +74,11 @@ function parseDetails(raw: unknown): Record<string, string> {
 export function createClient<S extends DescService>(
   service: S,
   target: string,
-  defaults: { timeoutMs: number },
+  defaults: {
+    timeoutMs: number;
+    /** The caller's token for each call (its `CallerIdentity` towards this service); callees refuse calls without. */
+    caller?: CallCredentials;
+  },
 ): Client<S> {
   let session: http2.ClientHttp2Session | undefined;
   const connect = () => {
@@ -113,6 +118,7 @@ export function createClient<S extends DescService>(
             "content-type": "application/grpc+proto",
             te: "trailers",
             "grpc-timeout": `${Math.max(1, Math.ceil(timeoutMs))}m`,
+            ...(defaults.caller ? { authorization: defaults.caller.authorization(request) } : {}),
             ...options.metadata,
           };
           propagation.inject(context.active(), headers, headerSetter);

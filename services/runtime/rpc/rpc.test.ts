@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../../../contracts/ed25519.js";
+import { generateSecret } from "../../../contracts/service-spec.js";
 import {
   CatalogService,
   file_platform_catalog_v1_catalog,
@@ -8,8 +10,19 @@ import {
 import { invalidArgument, notFound } from "../errors.js";
 import { createLogger } from "../logger.js";
 import { RequestMetrics } from "../metrics.js";
+import { CallerCheck } from "./caller-check.js";
+import { CallerIdentity } from "./caller-identity.js";
 import { type Client, createClient, type RpcError, Status } from "./client.js";
 import { RpcServer } from "./server.js";
+
+const seed = generateSecret("key-256-base64");
+const callers = new CallerCheck({
+  service: "catalog",
+  keys: new Map([["gateway", publicKeyObject(publicKeyFromSeed(seed))!]]),
+  principalCallers: new Set(["gateway"]),
+  methodCallers: {},
+});
+const caller = new CallerIdentity("gateway", privateKeyFromSeed(seed)).towards("catalog");
 
 const logger = createLogger("rpc-test", { level: "silent" });
 const metrics = new RequestMetrics("catalog", { zone: "test", version: "test" });
@@ -45,10 +58,10 @@ beforeAll(async () => {
       reserveStock: async () => ({}),
       releaseStock: async () => ({}),
     },
-    { file: file_platform_catalog_v1_catalog, logger, metrics },
+    { file: file_platform_catalog_v1_catalog, logger, metrics, callers, reflection: false },
   );
   port = await server.listen("127.0.0.1", 0);
-  client = createClient(CatalogService, `127.0.0.1:${port}`, { timeoutMs: 1_000 });
+  client = createClient(CatalogService, `127.0.0.1:${port}`, { timeoutMs: 1_000, caller });
 });
 
 afterAll(async () => {
@@ -116,7 +129,7 @@ describe("the gRPC transport", () => {
   });
 
   it("fails fast with UNAVAILABLE when nothing listens", async () => {
-    const nobody = createClient(CatalogService, "127.0.0.1:1", { timeoutMs: 1_000 });
+    const nobody = createClient(CatalogService, "127.0.0.1:1", { timeoutMs: 1_000, caller });
     await expect(nobody.getProduct({ id: "x" })).rejects.toMatchObject({ code: Status.UNAVAILABLE });
     nobody.close();
   });

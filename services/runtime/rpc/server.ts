@@ -16,6 +16,7 @@ import { type SlowPathFault, withSlowPath } from "../faults.js";
 import type { Logger } from "../logger.js";
 import type { RequestMetrics } from "../metrics.js";
 import { traced } from "../tracing.js";
+import type { CallerCheck } from "./caller-check.js";
 import { codec, descriptorSet, methodPath } from "./descriptors.js";
 
 /** What a handler knows about its call besides the request. */
@@ -26,6 +27,8 @@ export interface CallContext {
   remainingMs(): number;
   readonly metadata: grpc.Metadata;
   readonly logger: Logger;
+  /** The calling service, as its verified call token names it. */
+  readonly caller: string;
 }
 
 type Input<M extends DescMethod> = MessageShape<M["input"]>;
@@ -70,12 +73,20 @@ export interface RpcServerOptions {
   readonly metrics: RequestMetrics;
   /** A drill's slow path (../faults.ts); off unless local mode allows it. */
   readonly slowPath?: SlowPathFault;
+  /** Who may call: every call's token is checked before its handler runs (caller-check.ts). */
+  readonly callers: CallerCheck;
+  /** Serve gRPC reflection (a tool's view of every RPC); off in production (`reflectionAllowed`). */
+  readonly reflection: boolean;
 }
+
+/** Reflection lists every RPC and message to anyone who can connect: never under NODE_ENV=production. */
+export const reflectionAllowed = (env: NodeJS.ProcessEnv) => env["NODE_ENV"] !== "production";
 
 /**
  * A gRPC server (grpc-js) for one protobuf-es service: binary protobuf codecs from the
- * generated descriptors, the standard health service, server reflection, deadlines,
- * W3C trace context from metadata, request metrics, and errors mapped to status codes.
+ * generated descriptors, the standard health service, server reflection outside production,
+ * the caller check on every RPC, deadlines, W3C trace context from metadata, request
+ * metrics, and errors mapped to status codes.
  */
 export class RpcServer<S extends DescService = DescService> {
   readonly server = new grpc.Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
@@ -88,6 +99,9 @@ export class RpcServer<S extends DescService = DescService> {
   ) {
     const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
     const implementation: grpc.UntypedServiceImplementation = {};
+    for (const reserved of Object.keys(options.callers.reservedRpcs))
+      if (!service.methods.some((m) => m.name === reserved))
+        throw new Error(`${service.typeName} has no RPC ${reserved} to reserve for some callers`);
     for (const method of service.methods) {
       const handler = (handlers as Handlers<DescService>)[method.localName];
       if (!handler) throw new Error(`${service.typeName}: no handler for ${method.name}`);
@@ -97,13 +111,16 @@ export class RpcServer<S extends DescService = DescService> {
     this.server.addService(definition as grpc.ServiceDefinition, implementation);
     this.health = new HealthImplementation({ "": "NOT_SERVING", [service.typeName]: "NOT_SERVING" });
     this.health.addToServer(this.server);
-    const reflectionSource = loadFileDescriptorSetFromBuffer(Buffer.from(descriptorSet(options.file)));
-    new ReflectionService(reflectionSource).addToServer(this.server);
+    if (options.reflection) {
+      const reflectionSource = loadFileDescriptorSetFromBuffer(Buffer.from(descriptorSet(options.file)));
+      new ReflectionService(reflectionSource).addToServer(this.server);
+    }
   }
 
   #unary(method: DescMethod, handler: Handlers<DescService>[string]): grpc.handleUnaryCall<unknown, unknown> {
     const route = method.name;
-    const { logger, metrics } = this.options;
+    const { logger, metrics, callers } = this.options;
+    const carriesPrincipal = method.input.fields.some((field) => field.localName === "principal");
     return (call, callback) => {
       const end = metrics.begin(route);
       const parent = propagation.extract(context.active(), call.metadata, metadataGetter);
@@ -111,18 +128,28 @@ export class RpcServer<S extends DescService = DescService> {
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
       const controller = new AbortController();
       call.on("cancelled", () => controller.abort());
-      const callContext: CallContext = {
-        signal: controller.signal,
-        remainingMs: () => (Number.isFinite(deadlineMs) ? deadlineMs - Date.now() : Number.POSITIVE_INFINITY),
-        metadata: call.metadata,
-        logger,
-      };
       context
         .with(parent, () =>
           traced(
             `${this.service.typeName}/${method.name}`,
             { "rpc.system": "grpc", "rpc.service": this.service.typeName, "rpc.method": method.name },
-            () => handler(call.request as never, callContext),
+            () => {
+              const authorization = call.metadata.get("authorization")[0];
+              const { iss } = callers.admit(
+                route,
+                authorization,
+                carriesPrincipal ? (call.request as never) : undefined,
+              );
+              const callContext: CallContext = {
+                signal: controller.signal,
+                remainingMs: () =>
+                  Number.isFinite(deadlineMs) ? deadlineMs - Date.now() : Number.POSITIVE_INFINITY,
+                metadata: call.metadata,
+                logger,
+                caller: iss,
+              };
+              return handler(call.request as never, callContext);
+            },
             SpanKind.SERVER,
           ),
         )
