@@ -6,6 +6,7 @@ import type { Policies } from "@pulumi/policy";
 import { burnWindows } from "../components/alerting/burn-rate.js";
 import { loadServiceRegistry } from "../services/registry.js";
 import { publicServiceLatencyAlert, type WindowPair } from "./rules/alerting.js";
+import { monthlyCost } from "./rules/cost.js";
 import { dataDurabilityPolicies } from "./rules/data-durability.js";
 import { dataStorePolicies } from "./rules/data-stores.js";
 import { edgePolicies } from "./rules/edge.js";
@@ -38,6 +39,7 @@ export function platformPolicies(facts: PlatformFacts): Policies {
     publicServiceLatencyAlert(facts.publicServices, facts.burnRateWindows),
     ...secretPolicies,
     ...tagPolicies,
+    monthlyCost,
   ];
 }
 

@@ -317,6 +317,14 @@ const mutations: [string, string, (plan: Plan) => Plan | { plan: Plan; urn: stri
     "an untagged VPC",
     (p) => changeFirst(p, ofType("aws:ec2/vpc:Vpc"), (r) => delete r.inputs["tags"]),
   ],
+  [
+    "monthly-cost",
+    "a node group of 40 nodes, past the monthly budget",
+    (p) =>
+      changeFirst(p, ofType("aws:eks/nodeGroup:NodeGroup"), (r) => {
+        (r.inputs["scalingConfig"] as Record<string, number>)["desiredSize"] = 40;
+      }),
+  ],
 ];
 
 describe("breaking one invariant of prod", () => {

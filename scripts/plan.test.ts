@@ -6,15 +6,18 @@ import { describe, expect, it } from "vitest";
 import type { Plan } from "./plan/plan-types.js";
 
 const root = resolve(import.meta.dirname, "..");
-const tsx = join(root, "node_modules/.bin/tsx");
 
-/** Runs `npm run plan` as a user would, in `cwd` (where the Pulumi.<stack>.yaml files are). */
+/** Runs `npm run plan` as a user would (bundled: scripts/bundled.ts), in `cwd` (where the Pulumi.<stack>.yaml files are). */
 function plan(args: string[], cwd = root) {
-  const run = spawnSync(tsx, [join(root, "scripts/plan.ts"), ...args], {
-    cwd,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const run = spawnSync(
+    process.execPath,
+    [join(root, "scripts/bundled.ts"), join(root, "scripts/plan.ts"), ...args],
+    {
+      cwd,
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

@@ -44,7 +44,7 @@ describe("npm run policy", { timeout: 90_000 }, () => {
   it("exits 0 on a plan without mandatory violations", () => {
     const result = policy("--plan", passing);
     expect(result.stdout).toMatch(
-      /platform-policies@\d+\.\d+\.\d+: 31 policies over stack "prod" \(\d+ resources\): 0 mandatory, 0 advisory violations/,
+      /platform-policies@\d+\.\d+\.\d+: 32 policies over stack "prod" \(\d+ resources\): 0 mandatory, 0 advisory violations/,
     );
     expect(result.code).toBe(0);
   });

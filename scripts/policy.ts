@@ -12,8 +12,8 @@ import type { PolicyPackConfig } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 import { packName, platformPolicies, registryFacts } from "../policies/pack.js";
 import type { Plan } from "./plan/plan-types.js";
+import { readPlan } from "./plan/read-plan.js";
 import { PolicyConfigError } from "./policy/config.js";
-import { readPlan } from "./policy/read-plan.js";
 import { renderMarkdown, renderText } from "./policy/report.js";
 import { mandatoryViolations, runPolicies } from "./policy/run.js";
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { deadLetterTopic, eventsTopic, type ServiceSpec } from "../contracts/service-spec.js";
 
 /** A service with everything derived from the whole registry resolved. */
@@ -69,13 +69,15 @@ export function serviceFolders(dir = servicesDir): string[] {
     .sort();
 }
 
-/** Loads and resolves every service declaration. */
-export async function loadServiceRegistry(dir = servicesDir): Promise<RegisteredService[]> {
+/**
+ * Loads and resolves every service declaration. The import is a relative template literal
+ * so that a bundler (esbuild, for the fast plan: scripts/bundled.ts) includes every
+ * declaration, and this lookup keeps working from the bundle.
+ */
+export async function loadServiceRegistry(): Promise<RegisteredService[]> {
   const specs: ServiceSpec[] = [];
-  for (const folder of serviceFolders(dir)) {
-    const module = (await import(pathToFileURL(join(dir, folder, "service.ts")).href)) as {
-      default?: ServiceSpec;
-    };
+  for (const folder of serviceFolders()) {
+    const module = (await import(`./${folder}/service.ts`)) as { default?: ServiceSpec };
     if (!module.default)
       throw new Error(`services/${folder}/service.ts must default-export defineService({...})`);
     if (module.default.name !== folder) {

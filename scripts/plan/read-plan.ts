@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { Plan } from "../plan/plan-types.js";
+import type { Plan } from "./plan-types.js";
 
 /** Reads a plan written by `npm run plan -- --out`, with a message naming the file when it is not one. */
 export function readPlan(file: string): Plan {
