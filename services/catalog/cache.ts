@@ -15,6 +15,8 @@ export interface ProductCacheOptions {
   /** How long "no such product" is remembered. */
   readonly missingTtlMs: number;
   readonly lockMs: number;
+  /** The client product reads go through (one with client-side caching); the shared one by default. */
+  readonly reader?: Redis;
 }
 
 type Entry = { v: number; p?: CachedProduct };
@@ -35,12 +37,17 @@ const setIfNewer = luaScript(
    return 1`,
 );
 
+/** Parsed entries kept at most (oldest out): the text comparison keeps each one right. */
+const maxParsed = 10_000;
+
 export function toCached(row: ProductRow): CachedProduct {
   return { ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() };
 }
 
 export class ProductCache {
   readonly #inflight = new Map<string, Promise<CachedProduct | undefined>>();
+  /** The last entry parsed per product, with the text it came from: equal text, same entry. */
+  readonly #parsed = new Map<string, { raw: string; entry: Entry }>();
   #redisDown = false;
 
   constructor(
@@ -98,8 +105,15 @@ export class ProductCache {
   }
 
   async #read(id: string): Promise<Entry | undefined> {
-    const raw = await redisOp("GET", () => this.redis.get(ProductCache.key(id)));
-    return raw ? (JSON.parse(raw) as Entry) : undefined;
+    const reader = this.options.reader ?? this.redis;
+    const raw = await redisOp("GET", () => reader.get(ProductCache.key(id)));
+    if (!raw) return undefined;
+    const known = this.#parsed.get(id);
+    if (known?.raw === raw) return known.entry;
+    const entry = JSON.parse(raw) as Entry;
+    if (this.#parsed.size >= maxParsed) this.#parsed.delete(this.#parsed.keys().next().value!);
+    this.#parsed.set(id, { raw, entry });
+    return entry;
   }
 
   #store(id: string, entry: Entry, ttlMs: number) {
