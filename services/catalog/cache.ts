@@ -26,9 +26,11 @@ export type CachedProduct = Omit<ProductRow, "created_at" | "updated_at"> & {
   updated_at: string;
 };
 
+/** KEYS: the entry, and the fill lock to release with it when a miss filled it. */
 const setIfNewer = luaScript(
   "catalog-set-if-newer",
-  `local current = redis.call('GET', KEYS[1])
+  `if KEYS[2] then redis.call('DEL', KEYS[2]) end
+   local current = redis.call('GET', KEYS[1])
    if current then
      local v = tonumber(string.match(current, '^{"v":(%d+)'))
      if v and v >= tonumber(ARGV[2]) then return 0 end
@@ -96,11 +98,12 @@ export class ProductCache {
       }
     }
     const row = await load();
-    await this.#safely(async () => {
-      if (row) await this.#store(id, { v: row.version, p: toCached(row) }, this.options.ttlMs);
-      else await this.#store(id, { v: 0 }, this.options.missingTtlMs);
-      await this.redis.del(ProductCache.lockKey(id));
-    });
+    // The fill and the lock's release in one round trip.
+    await this.#safely(() =>
+      row
+        ? this.#store(id, { v: row.version, p: toCached(row) }, this.options.ttlMs, true)
+        : this.#store(id, { v: 0 }, this.options.missingTtlMs, true),
+    );
     return row ? toCached(row) : undefined;
   }
 
@@ -116,10 +119,11 @@ export class ProductCache {
     return entry;
   }
 
-  #store(id: string, entry: Entry, ttlMs: number) {
+  #store(id: string, entry: Entry, ttlMs: number, releaseLock = false) {
     // "v" must stay the first key: the Lua compare reads it from the start of the JSON.
     const json = JSON.stringify({ v: entry.v, ...(entry.p ? { p: entry.p } : {}) });
-    return setIfNewer(this.redis, [ProductCache.key(id)], [json, entry.v, ttlMs]);
+    const keys = releaseLock ? [ProductCache.key(id), ProductCache.lockKey(id)] : [ProductCache.key(id)];
+    return setIfNewer(this.redis, keys, [json, entry.v, ttlMs]);
   }
 
   /** The cache is an optimisation: when Redis fails, reads go to the database (logged once). */
