@@ -49,6 +49,27 @@ describe("the product cache on real Redis", () => {
     expect(loads).toBe(1);
   });
 
+  it("serves a product from the replica's memory, and drops it the moment another replica changes it", async () => {
+    const id = randomUUID();
+    const url = testRedis("cache").url;
+    const tracked = await connectRedis(url, logger, { clientSideCache: { maxEntries: 100 } });
+    try {
+      const replicaA = new ProductCache(redis, logger, { ...options, reader: tracked });
+      const replicaB = new ProductCache(redis, logger, options);
+      await replicaB.put(row(id, 1, "v1"));
+      const fromDb = async () => row(id, 0, "from-db");
+      expect(await replicaA.get(id, fromDb)).toMatchObject({ name: "v1" });
+      const hits = tracked.clientSideCache!.stats().hitCount;
+      expect(await replicaA.get(id, fromDb)).toMatchObject({ name: "v1" });
+      expect(tracked.clientSideCache!.stats().hitCount).toBe(hits + 1);
+      // Redis pushes the invalidation to A's connection when B stores version 2.
+      await replicaB.put(row(id, 2, "v2"));
+      await expect.poll(() => replicaA.get(id, fromDb), { timeout: 2_000 }).toMatchObject({ name: "v2" });
+    } finally {
+      await tracked.quit();
+    }
+  });
+
   it("never lets an older version replace a newer one", async () => {
     const id = randomUUID();
     const cache = new ProductCache(redis, logger, options);

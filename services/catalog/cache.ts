@@ -15,6 +15,8 @@ export interface ProductCacheOptions {
   /** How long "no such product" is remembered. */
   readonly missingTtlMs: number;
   readonly lockMs: number;
+  /** The client product reads go through (one with client-side caching); the shared one by default. */
+  readonly reader?: Redis;
 }
 
 type Entry = { v: number; p?: CachedProduct };
@@ -24,9 +26,11 @@ export type CachedProduct = Omit<ProductRow, "created_at" | "updated_at"> & {
   updated_at: string;
 };
 
+/** KEYS: the entry, and the fill lock to release with it when a miss filled it. */
 const setIfNewer = luaScript(
   "catalog-set-if-newer",
-  `local current = redis.call('GET', KEYS[1])
+  `if KEYS[2] then redis.call('DEL', KEYS[2]) end
+   local current = redis.call('GET', KEYS[1])
    if current then
      local v = tonumber(string.match(current, '^{"v":(%d+)'))
      if v and v >= tonumber(ARGV[2]) then return 0 end
@@ -35,12 +39,17 @@ const setIfNewer = luaScript(
    return 1`,
 );
 
+/** Parsed entries kept at most (oldest out): the text comparison keeps each one right. */
+const maxParsed = 10_000;
+
 export function toCached(row: ProductRow): CachedProduct {
   return { ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() };
 }
 
 export class ProductCache {
   readonly #inflight = new Map<string, Promise<CachedProduct | undefined>>();
+  /** The last entry parsed per product, with the text it came from: equal text, same entry. */
+  readonly #parsed = new Map<string, { raw: string; entry: Entry }>();
   #redisDown = false;
 
   constructor(
@@ -89,23 +98,32 @@ export class ProductCache {
       }
     }
     const row = await load();
-    await this.#safely(async () => {
-      if (row) await this.#store(id, { v: row.version, p: toCached(row) }, this.options.ttlMs);
-      else await this.#store(id, { v: 0 }, this.options.missingTtlMs);
-      await this.redis.del(ProductCache.lockKey(id));
-    });
+    // The fill and the lock's release in one round trip.
+    await this.#safely(() =>
+      row
+        ? this.#store(id, { v: row.version, p: toCached(row) }, this.options.ttlMs, true)
+        : this.#store(id, { v: 0 }, this.options.missingTtlMs, true),
+    );
     return row ? toCached(row) : undefined;
   }
 
   async #read(id: string): Promise<Entry | undefined> {
-    const raw = await redisOp("GET", () => this.redis.get(ProductCache.key(id)));
-    return raw ? (JSON.parse(raw) as Entry) : undefined;
+    const reader = this.options.reader ?? this.redis;
+    const raw = await redisOp("GET", () => reader.get(ProductCache.key(id)));
+    if (!raw) return undefined;
+    const known = this.#parsed.get(id);
+    if (known?.raw === raw) return known.entry;
+    const entry = JSON.parse(raw) as Entry;
+    if (this.#parsed.size >= maxParsed) this.#parsed.delete(this.#parsed.keys().next().value!);
+    this.#parsed.set(id, { raw, entry });
+    return entry;
   }
 
-  #store(id: string, entry: Entry, ttlMs: number) {
+  #store(id: string, entry: Entry, ttlMs: number, releaseLock = false) {
     // "v" must stay the first key: the Lua compare reads it from the start of the JSON.
     const json = JSON.stringify({ v: entry.v, ...(entry.p ? { p: entry.p } : {}) });
-    return setIfNewer(this.redis, [ProductCache.key(id)], [json, entry.v, ttlMs]);
+    const keys = releaseLock ? [ProductCache.key(id), ProductCache.lockKey(id)] : [ProductCache.key(id)];
+    return setIfNewer(this.redis, keys, [json, entry.v, ttlMs]);
   }
 
   /** The cache is an optimisation: when Redis fails, reads go to the database (logged once). */

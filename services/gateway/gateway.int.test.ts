@@ -315,6 +315,35 @@ describe("rate limits", () => {
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 
+  it("lease busy buckets without exceeding the limit: two gateway processes admit at most the limit and lose at most their leases", async () => {
+    // A limit of 200 an hour: no request refills during the test, so the count is exact.
+    // Leases of up to 10 (a 20th of the limit): each process may end holding 9 unused.
+    const env = {
+      ...sharedBudget,
+      RATE_LIMIT_READ: "200/3600s",
+      RATE_LIMIT_LEASE_MAX: "32",
+      REDIS_KEY_PREFIX: `${base["REDIS_KEY_PREFIX"]}leased:${randomBytes(4).toString("hex")}:`,
+    };
+    const processes = await Promise.all([gatewayProcess(env), gatewayProcess(env)]);
+    try {
+      let admitted = 0;
+      // 400 requests, 8 at a time on each process: twice the limit.
+      for (let round = 0; round < 25; round++) {
+        const answers = await Promise.all(
+          processes.flatMap((p) =>
+            Array.from({ length: 8 }, () => fetch(`${p.url}/v1/products?limit=1`).then((r) => r.status)),
+          ),
+        );
+        expect(answers.every((status) => status === 200 || status === 429)).toBe(true);
+        admitted += answers.filter((status) => status === 200).length;
+      }
+      expect(admitted).toBeLessThanOrEqual(200);
+      expect(admitted).toBeGreaterThanOrEqual(200 - 2 * 9);
+    } finally {
+      await Promise.all(processes.map((p) => p.stop()));
+    }
+  });
+
   it("are atomic under concurrency: 20 requests at once against a limit of 5 let exactly 5 through", async () => {
     const limited = await gateway({
       ...sharedBudget,
@@ -342,6 +371,29 @@ describe("rate limits", () => {
     expect((await call(closed, "GET", "/readyz")).status).toBe(503);
   });
 });
+
+/** A gateway in its own process (its own Redis client and leases), as a replica runs. */
+async function gatewayProcess(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "services/gateway/main.ts"], {
+    cwd: join(import.meta.dirname, "..", ".."),
+    env: { ...process.env, ...base, ...env, LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      if (entry.msg === "gateway serving") resolve(entry.port!);
+    });
+    child.once("exit", (code) => reject(new Error(`the gateway exited with ${code} before serving`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    },
+  };
+}
 
 describe("client mistakes", () => {
   it("malformed JSON is a 400 that says so", async () => {

@@ -36,14 +36,21 @@ export interface Decision {
  * many buckets. The keys of one call must live on one Redis node: true of the platform's
  * ElastiCache replication group (cluster mode off); cluster mode would need hash tags.
  *
+ * A call may ask for several requests at once (a replica's lease, rate-limit.ts): it is
+ * granted as many as every bucket can admit now, at most those asked for, and each bucket
+ * moves one interval per request granted; it is refused only when not even one fits. Asking
+ * for one is the plain algorithm.
+ *
  * KEYS: the buckets, then the guard bucket when ARGV[3] > 0.
- * ARGV: interval ms, window ms, the guard's interval ms (0: no guard), the guard's window ms.
- * Returns { allowed 0|1, remaining, retry after ms, reset ms, refused by the guard 0|1 }.
+ * ARGV: interval ms, window ms, the guard's interval ms (0: no guard), the guard's window ms,
+ * requests wanted (at least 1).
+ * Returns { allowed 0|1, remaining, retry after ms, reset ms, refused by the guard 0|1, granted }.
  */
 export const gcraSource = `
 local interval = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local guard_interval = tonumber(ARGV[3])
+local wanted = tonumber(ARGV[5])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local n = #KEYS
@@ -51,28 +58,31 @@ if guard_interval > 0 then
   local tat = tonumber(redis.call('GET', KEYS[n]) or '0')
   local open_at = tat + guard_interval - tonumber(ARGV[4])
   if now < open_at then
-    return { 0, 0, math.ceil(open_at - now), math.ceil(tat - now), 1 }
+    return { 0, 0, math.ceil(open_at - now), math.ceil(tat - now), 1, 0 }
   end
   n = n - 1
 end
-local next_tats = {}
-local retry, reset, remaining = 0, 0, math.huge
+local tats = {}
+local granted, retry, reset = wanted, 0, 0
 for i = 1, n do
   local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
   if tat < now then tat = now end
-  local next_tat = tat + interval
-  next_tats[i] = next_tat
-  if now < next_tat - window then retry = math.max(retry, next_tat - window - now) end
+  tats[i] = tat
+  -- A request fits while its TAT, one interval on, stays within a window of now.
+  granted = math.min(granted, math.floor((now + window - tat) / interval))
+  if now < tat + interval - window then retry = math.max(retry, tat + interval - window - now) end
   reset = math.max(reset, tat - now)
+end
+if granted < 1 then
+  return { 0, 0, math.ceil(retry), math.ceil(reset), 0, 0 }
+end
+local remaining = math.huge
+for i = 1, n do
+  local next_tat = tats[i] + granted * interval
+  redis.call('SET', KEYS[i], tostring(next_tat), 'PX', math.ceil(next_tat - now))
   remaining = math.min(remaining, math.floor((window - (next_tat - now)) / interval))
 end
-if retry > 0 then
-  return { 0, 0, math.ceil(retry), math.ceil(reset), 0 }
-end
-for i = 1, n do
-  redis.call('SET', KEYS[i], tostring(next_tats[i]), 'PX', math.ceil(next_tats[i] - now))
-end
-return { 1, remaining, 0, math.ceil(reset + interval), 0 }
+return { 1, remaining, 0, math.ceil(reset + granted * interval), 0, granted }
 `;
 
 /** The same algorithm in process, for the local fail mode and unit tests: the buckets' new TATs with the decision. */

@@ -50,6 +50,7 @@ describe("when Redis is down", () => {
       failureBudget: perMinute(3),
       failMode,
       redisTimeoutMs: 50,
+      lease: { maxSize: 32, ttlMs: 1_000 },
       keyPrefix: "gateway:",
       logger,
       now: () => 0,

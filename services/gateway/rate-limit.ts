@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Logger } from "../runtime/logger.js";
 import { luaScript, type Redis } from "../runtime/redis.js";
 import { type Decision, gcra, gcraSource, guardRefusal, type Limit } from "./gcra.js";
+import { RateLeases } from "./rate-leases.js";
 
 /** Route classes, each with its own limit per bucket (limit-buckets.ts says which). */
 export const routeClasses = ["auth", "read", "write"] as const;
@@ -37,6 +38,22 @@ export const rateLimitEnv = {
     .enum(["local", "open", "closed"])
     .default("local")
     .describe("when Redis is down: local (in-process limits), open (no limits) or closed (503)"),
+  RATE_LIMIT_LEASE_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000)
+    .default(32)
+    .describe(
+      "the most requests a replica takes from a busy bucket in one Redis call (at most a 20th of the limit); 1 turns leases off",
+    ),
+  RATE_LIMIT_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(60_000)
+    .default(1_000)
+    .describe("how long a replica may use a lease; what is left then is lost"),
   RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -55,6 +72,8 @@ export interface RateLimiterOptions {
   readonly failureBudget: Limit;
   readonly failMode: FailMode;
   readonly redisTimeoutMs: number;
+  /** The largest lease (1: none) and how long one lasts; see rate-leases.ts. */
+  readonly lease: { readonly maxSize: number; readonly ttlMs: number };
   /** Prefix of the gateway's keys, e.g. "gateway:". */
   readonly keyPrefix: string;
   readonly logger: Logger;
@@ -72,7 +91,9 @@ export interface LimitCheck {
 
 /**
  * Per bucket and route class limits, plus each client address's budget of failed
- * authentications, in one Redis round trip per request (gcra.ts). Redis decides for all
+ * authentications, in one Redis round trip per request (gcra.ts), or fewer: a busy bucket is
+ * served from leases, requests taken from Redis ahead of use (rate-leases.ts), never more
+ * than the limit across replicas. Redis decides for all
  * replicas together; when it fails or is slow, the fail mode decides: `local` limits in
  * process (each replica alone, so the effective limit is multiplied by the replica count
  * for the outage), `open` lets everything through, `closed` refuses (undefined decision,
@@ -87,6 +108,7 @@ export class RateLimiter {
   readonly #now: () => number;
   readonly #local = new LRUCache<string, number>({ max: 100_000 });
   readonly #blocked = new LRUCache<string, number>({ max: 100_000 });
+  readonly #leases: RateLeases;
   #degraded = false;
 
   constructor(
@@ -95,6 +117,7 @@ export class RateLimiter {
   ) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#leases = new RateLeases({ ttlMs: options.lease.ttlMs, now: this.#now });
   }
 
   /** Whether Redis answered the last check (false during an outage). */
@@ -115,7 +138,14 @@ export class RateLimiter {
     const limit = this.#options.limits[request.routeClass];
     const keys = request.buckets.map((bucket) => this.#key(request.routeClass, bucket));
     const guard = request.guard === undefined ? undefined : this.#failureKey(request.guard);
-    const decision = await this.#decide(keys, limit, guard);
+    // Leases only for one bucket: a request charged to several (a login) is checked exactly.
+    const maxLease = Math.min(this.#options.lease.maxSize, Math.floor(limit.requests / 20));
+    const decision =
+      keys.length === 1 && maxLease > 1
+        ? await this.#leases.admit(`${keys[0]}\0${guard ?? ""}`, maxLease, (size) =>
+            this.#decide(keys, limit, guard, size),
+          )
+        : await this.#decide(keys, limit, guard);
     if (decision?.overFailureBudget) this.#block(request.guard!, decision.retryAfterMs);
     return decision;
   }
@@ -140,10 +170,16 @@ export class RateLimiter {
   #key = (routeClass: RouteClass, bucket: string) => `${this.#options.keyPrefix}rl:${routeClass}:${bucket}`;
   #failureKey = (address: string) => `${this.#options.keyPrefix}rl:failures:${address}`;
 
-  async #decide(keys: string[], limit: Limit, guard?: string): Promise<Decision | undefined> {
+  /** `wanted` requests at once (a lease), of which the decision says how many were granted. */
+  async #decide(
+    keys: string[],
+    limit: Limit,
+    guard?: string,
+    wanted = 1,
+  ): Promise<(Decision & { granted: number }) | undefined> {
     try {
       if (!this.redis?.isReady) throw new Error("Redis is not connected");
-      const decision = await this.#remote(keys, limit, guard);
+      const decision = await this.#remote(keys, limit, guard, wanted);
       if (this.#degraded) {
         this.#degraded = false;
         this.#options.logger.info("rate limiting back on Redis");
@@ -162,20 +198,25 @@ export class RateLimiter {
     }
   }
 
-  #inProcess(keys: string[], limit: Limit, guard?: string): Decision {
+  #inProcess(keys: string[], limit: Limit, guard?: string): Decision & { granted: number } {
     const now = this.#now();
     const refused = guard && guardRefusal(this.#local.get(guard), now, this.#options.failureBudget);
-    if (refused) return refused;
+    if (refused) return { ...refused, granted: 0 };
     const decision = gcra(
       keys.map((key) => this.#local.get(key)),
       now,
       limit,
     );
     if (decision.allowed) for (const [i, key] of keys.entries()) this.#local.set(key, decision.tatsMs[i]!);
-    return decision;
+    return { ...decision, granted: decision.allowed ? 1 : 0 };
   }
 
-  async #remote(keys: string[], limit: Limit, guard?: string): Promise<Decision> {
+  async #remote(
+    keys: string[],
+    limit: Limit,
+    guard: string | undefined,
+    wanted: number,
+  ): Promise<Decision & { granted: number }> {
     const budget = this.#options.failureBudget;
     const reply = (await withTimeout(
       runGcra(this.redis!, guard ? [...keys, guard] : keys, [
@@ -183,10 +224,12 @@ export class RateLimiter {
         limit.windowSeconds * 1000,
         guard ? (budget.windowSeconds * 1000) / budget.requests : 0,
         budget.windowSeconds * 1000,
+        wanted,
       ]),
       this.#options.redisTimeoutMs,
     )) as number[];
-    const [allowed, remaining, retryAfterMs, resetMs, guarded] = reply.map(Number) as [
+    const [allowed, remaining, retryAfterMs, resetMs, guarded, granted] = reply.map(Number) as [
+      number,
       number,
       number,
       number,
@@ -200,6 +243,7 @@ export class RateLimiter {
       retryAfterMs,
       resetMs,
       overFailureBudget: guarded === 1,
+      granted,
     };
   }
 }

@@ -146,6 +146,7 @@ export async function startGateway(
     failureBudget: config.RATE_LIMIT_AUTH_FAILURES,
     failMode: config.RATE_LIMIT_FAIL_MODE,
     redisTimeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS,
+    lease: { maxSize: config.RATE_LIMIT_LEASE_MAX, ttlMs: config.RATE_LIMIT_LEASE_MS },
     keyPrefix: config.REDIS_KEY_PREFIX,
     logger,
   });

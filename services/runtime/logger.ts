@@ -52,6 +52,24 @@ export function traceFields(): { trace_id?: string; span_id?: string } {
   return span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {};
 }
 
+/**
+ * Standard output, written in batches: a line waits in a buffer until 4 KiB have gathered
+ * or 100 ms have passed, so a busy service (the gateway logs every request) makes one write
+ * call per few dozen lines instead of one per line, which measured about 20 µs of its CPU
+ * per request. The buffer is written at exit too; only a process killed outright (SIGKILL)
+ * loses its last 100 ms of lines.
+ */
+function batchedStdout() {
+  if (!stdout) {
+    const destination = pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: 100 });
+    process.once("exit", () => destination.flushSync());
+    stdout = destination;
+  }
+  return stdout;
+}
+/** One buffer per process, whatever the number of loggers. */
+let stdout: ReturnType<typeof pino.destination> | undefined;
+
 export interface LoggerOptions {
   readonly level?: string;
   /** Also send every line to OpenTelemetry (when telemetry exports). */
@@ -85,11 +103,11 @@ export function createLogger(service: string, options: LoggerOptions = {}): Logg
     },
     mixin: traceFields,
   };
-  if (!options.exportToOpenTelemetry) return pino(settings);
+  if (!options.exportToOpenTelemetry) return pino(settings, batchedStdout());
   return pino(
     settings,
     pino.multistream([
-      { level: "trace", stream: process.stdout },
+      { level: "trace", stream: batchedStdout() },
       { level: "trace", stream: openTelemetryLogs(service) },
     ]),
   );

@@ -10,8 +10,8 @@ export type Redis = RedisClientType;
  * once per outage; commands then fail fast (no offline queue), so callers decide what to do
  * when Redis is down instead of hanging.
  */
-export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
-  const client = createRedis(url, logger);
+export async function connectRedis(url: string, logger: Logger, options: RedisOptions = {}): Promise<Redis> {
+  const client = createRedis(url, logger, options);
   await client.connect();
   return client;
 }
@@ -25,6 +25,13 @@ export interface RedisOptions {
   readonly commandTimeoutMs?: number;
   /** Commands waiting at most; more are refused at once, so a hung Redis cannot pile them up. */
   readonly maxQueuedCommands?: number;
+  /**
+   * Keeps what this client reads in process (RESP3 client-side caching): Redis tracks the
+   * keys the connection read and pushes an invalidation the moment one changes or expires,
+   * whoever changed it, and the client forgets everything when its connection drops. A read
+   * of a cached key then costs no round trip. Up to `maxEntries` keys, least recently used out.
+   */
+  readonly clientSideCache?: { readonly maxEntries: number };
 }
 
 /**
@@ -41,6 +48,9 @@ export function createRedis(url: string, logger: Logger, options: RedisOptions =
       ? { commandOptions: { timeout: options.commandTimeoutMs } }
       : {}),
     ...(options.maxQueuedCommands !== undefined ? { commandsQueueMaxLength: options.maxQueuedCommands } : {}),
+    ...(options.clientSideCache
+      ? { RESP: 3, clientSideCache: { maxEntries: options.clientSideCache.maxEntries, evictPolicy: "LRU" } }
+      : {}),
   }) as Redis;
   client.on("error", (err: Error) => {
     if (!down) logger.warn({ err: err.message }, "Redis connection lost; reconnecting");

@@ -22,7 +22,7 @@ export { runtimeEnv };
 
 /** What a service's `start` receives: everything the runtime opened for it. */
 export interface ServiceKit<C> {
-  readonly config: C & z.output<typeof runtimeEnv> & { PORT: number };
+  readonly config: C & z.output<typeof runtimeEnv> & { PORT: number; REDIS_URL?: string };
   readonly logger: Logger;
   readonly metrics: RequestMetrics;
   /** Open when the service declares the postgres store; migrated before `start` runs. */

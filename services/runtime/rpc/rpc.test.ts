@@ -1,11 +1,16 @@
+import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateKeyFromSeed, publicKeyFromSeed, publicKeyObject } from "../../../contracts/ed25519.js";
 import { generateSecret } from "../../../contracts/service-spec.js";
 import {
   CatalogService,
   file_platform_catalog_v1_catalog,
+  GetProductRequestSchema,
+  GetProductResponseSchema,
 } from "../../gen/platform/catalog/v1/catalog_pb.js";
 import { invalidArgument, notFound } from "../errors.js";
 import { createLogger } from "../logger.js";
@@ -29,6 +34,8 @@ const metrics = new RequestMetrics("catalog", { zone: "test", version: "test" })
 let server: RpcServer;
 let client: Client<typeof CatalogService>;
 let port: number;
+/** What the "wait" handler saw of its call's cancellation. */
+const cancellations: boolean[] = [];
 
 const product = (id: string) => ({
   id,
@@ -50,6 +57,10 @@ beforeAll(async () => {
         if (request.id === "bad") throw invalidArgument("id is malformed", { id: "not a UUID" });
         if (request.id === "accented") throw invalidArgument("id is malformed", { id: "pas un UUID « … »" });
         if (request.id === "boom") throw new Error("database password is hunter2");
+        if (request.id === "wait") {
+          await sleep(5_000, undefined, { signal: call.signal }).catch(() => undefined);
+          cancellations.push(call.signal.aborted);
+        }
         return { product: product(request.id) };
       },
       listProducts: async () => ({ products: [product("a"), product("b")], nextCursor: "c2" }),
@@ -58,7 +69,7 @@ beforeAll(async () => {
       reserveStock: async () => ({}),
       releaseStock: async () => ({}),
     },
-    { file: file_platform_catalog_v1_catalog, logger, metrics, callers, reflection: false },
+    { file: file_platform_catalog_v1_catalog, logger, metrics, callers, reflection: true },
   );
   port = await server.listen("127.0.0.1", 0);
   client = createClient(CatalogService, `127.0.0.1:${port}`, { timeoutMs: 1_000, caller });
@@ -137,5 +148,150 @@ describe("the gRPC transport", () => {
   it("counts each call in the request metrics and returns the gauge to zero", async () => {
     await client.getProduct({ id: "p2" });
     expect(metrics.inFlight).toBe(0);
+  });
+});
+
+interface ReflectionResponse {
+  listServicesResponse?: { service: { name: string }[] };
+}
+
+describe("the server, to other gRPC implementations (grpc-js as the client)", () => {
+  const bytes = (b: Buffer) => b;
+  const grpcJs = () => new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const withCaller = (request: object) => {
+    const metadata = new grpc.Metadata();
+    metadata.set("authorization", caller.authorization(request));
+    return metadata;
+  };
+  const unary = (path: string, body: Buffer, metadata = new grpc.Metadata()) =>
+    new Promise<{ value?: Buffer; err?: grpc.ServiceError }>((resolve) => {
+      const client = grpcJs();
+      client.makeUnaryRequest(path, bytes, bytes, body, metadata, (err, value) => {
+        client.close();
+        resolve(err ? { err } : { value: value! });
+      });
+    });
+
+  it("answers a call with its message, and a refusal with its status, message and details", async () => {
+    const request = { id: "p9" };
+    const ok = await unary(
+      "/platform.catalog.v1.CatalogService/GetProduct",
+      Buffer.from(toBinary(GetProductRequestSchema, create(GetProductRequestSchema, request))),
+      withCaller(request),
+    );
+    expect(fromBinary(GetProductResponseSchema, ok.value!).product?.name).toBe("Red shoes");
+    const refused = await unary(
+      "/platform.catalog.v1.CatalogService/GetProduct",
+      Buffer.from(toBinary(GetProductRequestSchema, create(GetProductRequestSchema, { id: "bad" }))),
+      withCaller({ id: "bad" }),
+    );
+    expect(refused.err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(refused.err?.details).toBe("id is malformed");
+    expect(refused.err?.metadata.get("x-error-details")).toEqual([JSON.stringify({ id: "not a UUID" })]);
+  });
+
+  it("refuses a call without a caller token as UNAUTHENTICATED, and an unknown method as UNIMPLEMENTED", async () => {
+    const body = Buffer.from(toBinary(GetProductRequestSchema, create(GetProductRequestSchema)));
+    expect((await unary("/platform.catalog.v1.CatalogService/GetProduct", body)).err?.code).toBe(
+      grpc.status.UNAUTHENTICATED,
+    );
+    expect((await unary("/platform.catalog.v1.CatalogService/DropEverything", body)).err?.code).toBe(
+      grpc.status.UNIMPLEMENTED,
+    );
+  });
+
+  it("serves reflection when allowed: a tool can list its services", async () => {
+    const require = createRequire(import.meta.url);
+    const definition = loadSync(
+      require.resolve("@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto"),
+      { keepCase: false, oneofs: true },
+    );
+    const { grpc: pkg } = grpc.loadPackageDefinition(definition) as unknown as {
+      grpc: { reflection: { v1: { ServerReflection: grpc.ServiceClientConstructor } } };
+    };
+    const reflection = new pkg.reflection.v1.ServerReflection(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createInsecure(),
+    );
+    const call = (
+      reflection as unknown as {
+        serverReflectionInfo(): grpc.ClientDuplexStream<
+          object,
+          { listServicesResponse?: { service: { name: string }[] } }
+        >;
+      }
+    ).serverReflectionInfo();
+    const answer = new Promise<string[]>((resolve, reject) => {
+      call.on("data", (response: ReflectionResponse) =>
+        resolve(response.listServicesResponse?.service.map((s) => s.name) ?? []),
+      );
+      call.on("error", reject);
+    });
+    call.write({ listServices: "" });
+    expect(await answer).toContain("platform.catalog.v1.CatalogService");
+    call.end();
+    reflection.close();
+  });
+
+  it("tells the handler when its caller cancels", async () => {
+    const controller = new AbortController();
+    const pending = client
+      .getProduct({ id: "wait" }, { signal: controller.signal })
+      .catch((e: RpcError) => e.code);
+    await sleep(100);
+    controller.abort();
+    expect(await pending).toBe(Status.CANCELLED);
+    await expect.poll(() => cancellations).toEqual([true]);
+  });
+});
+
+describe("stopping", () => {
+  it("lets a call in flight finish, refuses new connections, and ends health watches with NOT_SERVING", async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const draining = new RpcServer(
+      CatalogService,
+      {
+        getProduct: async (request) => {
+          await held;
+          return { product: product(request.id) };
+        },
+        listProducts: async () => ({}),
+        createProduct: async () => ({}),
+        updateProduct: async () => ({}),
+        reserveStock: async () => ({}),
+        releaseStock: async () => ({}),
+      },
+      { file: file_platform_catalog_v1_catalog, logger, metrics, callers, reflection: false },
+    );
+    const at = await draining.listen("127.0.0.1", 0);
+    const drainingClient = createClient(CatalogService, `127.0.0.1:${at}`, { timeoutMs: 5_000, caller });
+    const watcher = new grpc.Client(`127.0.0.1:${at}`, grpc.credentials.createInsecure());
+    const statuses: number[] = [];
+    const watch = watcher.makeServerStreamRequest(
+      "/grpc.health.v1.Health/Watch",
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.alloc(0),
+    );
+    // HealthCheckResponse { status }: field 1, a varint: 1 SERVING, 2 NOT_SERVING.
+    watch.on("data", (b: Buffer) => statuses.push(b[1]!));
+    watch.on("error", () => undefined);
+    await expect.poll(() => statuses).toEqual([1]);
+
+    const inFlight = drainingClient.getProduct({ id: "last" });
+    await sleep(50);
+    const stopped = draining.stopAccepting();
+    release();
+    expect((await inFlight).product?.id).toBe("last");
+    await stopped;
+    expect(statuses).toEqual([1, 2]);
+    const late = createClient(CatalogService, `127.0.0.1:${at}`, { timeoutMs: 1_000, caller });
+    await expect(late.getProduct({ id: "x" })).rejects.toMatchObject({ code: Status.UNAVAILABLE });
+    late.close();
+    drainingClient.close();
+    watcher.close();
   });
 });
