@@ -228,14 +228,7 @@ export class RateLimiter {
       ]),
       this.#options.redisTimeoutMs,
     )) as number[];
-    const [allowed, remaining, retryAfterMs, resetMs, guarded, granted] = reply.map(Number) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const [allowed, remaining = 0, retryAfterMs = 0, resetMs = 0, guarded, granted = 0] = reply.map(Number);
     return {
       allowed: allowed === 1,
       limit: guarded === 1 ? budget : limit,

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type http2 from "node:http2";
 import type * as grpc from "@grpc/grpc-js";
-import { FrameReader, GrpcStatus, openResponse, readUnaryRequest, sendMessage, sendStatus } from "./wire.js";
+import { FrameReader, openResponse, readUnaryRequest, Status, sendMessage, sendStatus } from "./wire.js";
 
 /**
  * The standard services every server offers beside its own, health and reflection, come from
@@ -44,7 +44,7 @@ function route(definition: Definition, handler: Implementation): HostedRoute {
         else unary(definition, handler, stream, request);
       },
       (err: { code?: number; message: string }) =>
-        sendStatus(stream, { code: err.code ?? GrpcStatus.INTERNAL, message: err.message }),
+        sendStatus(stream, { code: err.code ?? Status.INTERNAL, message: err.message }),
     );
   };
 }
@@ -58,7 +58,7 @@ function unary(
   handler({ request }, (err, value) => {
     if (err) {
       const { code, details } = err as { code?: number; details?: string };
-      sendStatus(stream, { code: code ?? GrpcStatus.UNKNOWN, message: details ?? "" });
+      sendStatus(stream, { code: code ?? Status.UNKNOWN, message: details ?? "" });
     } else sendMessage(stream, definition.responseSerialize(value));
   });
 }

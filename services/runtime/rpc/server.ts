@@ -23,8 +23,8 @@ import {
   answerable,
   type CallStatus,
   FrameError,
-  GrpcStatus,
   readUnaryRequest,
+  Status,
   sendMessage,
   sendStatus,
   timeoutMs,
@@ -73,8 +73,8 @@ export function toStatus(err: unknown): CallStatus {
         : {}),
     };
   if (err instanceof FrameError) return { code: err.code, message: err.message };
-  if ((err as Error)?.name === "AbortError") return { code: GrpcStatus.CANCELLED, message: "call cancelled" };
-  return { code: GrpcStatus.INTERNAL, message: "internal error" };
+  if ((err as Error)?.name === "AbortError") return { code: Status.CANCELLED, message: "call cancelled" };
+  return { code: Status.INTERNAL, message: "internal error" };
 }
 
 /** Requests larger than this are refused with RESOURCE_EXHAUSTED (grpc-js's default too). */
@@ -159,13 +159,13 @@ export class RpcServer<S extends DescService = DescService> {
     const route = this.#routes.get(path);
     const hosted = this.#hosted.get(path);
     if (!this.#accepting)
-      sendStatus(stream, { code: GrpcStatus.UNAVAILABLE, message: "the server is shutting down" });
+      sendStatus(stream, { code: Status.UNAVAILABLE, message: "the server is shutting down" });
     else if (route) route(stream, headers);
     else if (hosted) {
       this.#hostedCalls.add(stream);
       stream.once("close", () => this.#hostedCalls.delete(stream));
       hosted(stream, maxRequestBytes);
-    } else sendStatus(stream, { code: GrpcStatus.UNIMPLEMENTED, message: `${path} is not served here` });
+    } else sendStatus(stream, { code: Status.UNIMPLEMENTED, message: `${path} is not served here` });
   }
 
   #unary(method: DescMethod, handler: Handlers<DescService>[string]) {
@@ -188,7 +188,7 @@ export class RpcServer<S extends DescService = DescService> {
       const timer = Number.isFinite(deadline)
         ? setTimeout(() => {
             controller.abort();
-            sendStatus(stream, { code: GrpcStatus.DEADLINE_EXCEEDED, message: "deadline exceeded" });
+            sendStatus(stream, { code: Status.DEADLINE_EXCEEDED, message: "deadline exceeded" });
           }, deadline - Date.now())
         : undefined;
       // A caller that resets or goes before the answer cancels the call.
@@ -229,9 +229,9 @@ export class RpcServer<S extends DescService = DescService> {
           (err: unknown) => {
             clearTimeout(timer);
             const status = toStatus(err);
-            const serverSide = status.code === GrpcStatus.INTERNAL || status.code === GrpcStatus.UNAVAILABLE;
+            const serverSide = status.code === Status.INTERNAL || status.code === Status.UNAVAILABLE;
             end(serverSide ? "error" : "ok");
-            if (status.code === GrpcStatus.INTERNAL && answerable(stream))
+            if (status.code === Status.INTERNAL && answerable(stream))
               logger.error({ err, rpc: route }, "unhandled error in handler");
             sendStatus(stream, status);
           },

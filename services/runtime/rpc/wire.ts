@@ -7,17 +7,19 @@ import { encodeFrame } from "./frames.js";
  * the headers alone ("trailers-only") when there is no message.
  */
 
-/** gRPC status codes (the numbers every gRPC implementation shares). */
-export const GrpcStatus = {
+/** gRPC status codes (the numbers every gRPC implementation shares), for servers and clients. */
+export const Status = {
   OK: 0,
   CANCELLED: 1,
   UNKNOWN: 2,
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
   PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
   FAILED_PRECONDITION: 9,
+  ABORTED: 10,
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,
@@ -77,7 +79,7 @@ export function openResponse(stream: http2.ServerHttp2Stream) {
   stream.respond(responseHeaders, { waitForTrailers: true });
   return {
     write: (message: Uint8Array) => !stream.destroyed && stream.write(encodeFrame(message)),
-    end(status: CallStatus = { code: GrpcStatus.OK, message: "" }) {
+    end(status: CallStatus = { code: Status.OK, message: "" }) {
       if (stream.destroyed || stream.writableEnded) return;
       stream.once("wantTrailers", () => stream.sendTrailers(statusTrailers(status)));
       stream.end();
@@ -100,11 +102,11 @@ export class FrameReader {
     const messages: Buffer[] = [];
     while (this.#pending.length >= 5) {
       if (this.#pending[0] !== 0)
-        throw new FrameError(GrpcStatus.UNIMPLEMENTED, "compressed messages are not accepted");
+        throw new FrameError(Status.UNIMPLEMENTED, "compressed messages are not accepted");
       const length = this.#pending.readUInt32BE(1);
       if (length > this.maxBytes)
         throw new FrameError(
-          GrpcStatus.RESOURCE_EXHAUSTED,
+          Status.RESOURCE_EXHAUSTED,
           `a message of ${length} bytes is over the limit of ${this.maxBytes}`,
         );
       if (this.#pending.length < 5 + length) break;
@@ -146,9 +148,7 @@ export function readUnaryRequest(stream: http2.ServerHttp2Stream, maxBytes: numb
     });
     stream.once("end", () => {
       if (messages.length !== 1 || reader.partial)
-        reject(
-          new FrameError(GrpcStatus.INTERNAL, `a unary call carries one message, not ${messages.length}`),
-        );
+        reject(new FrameError(Status.INTERNAL, `a unary call carries one message, not ${messages.length}`));
       else resolve(messages[0]!);
     });
     stream.once("error", reject);
