@@ -25,6 +25,11 @@ export interface PlatformOptions {
   readonly keepServers: boolean;
   /** A slow path switched on in the gRPC services (services/runtime/faults.ts). */
   readonly faults?: LocalContext["faults"];
+  /**
+   * Settings on top of local mode's, by service name: `{ gateway: { RATE_LIMIT_READ: ... } }`
+   * (the fuzz run raises the gateway's rate limits this way). Unknown services are refused.
+   */
+  readonly env?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export interface RunningPlatform {
@@ -78,6 +83,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   }
   const registry = await loadServiceRegistry();
   const services = runnableServices(registry, options.services);
+  const unknownEnv = Object.keys(options.env ?? {}).filter((name) => !registry.some((s) => s.name === name));
+  if (unknownEnv.length > 0) throw new Error(`settings given for unknown services: ${unknownEnv.join(", ")}`);
   // Servers someone else started (an earlier `npm run local -- up`) stay up afterwards.
   const ours = localServers.filter((s) => s.pid() === undefined);
   const stopOurs = async () => {
@@ -130,7 +137,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         const running = startServiceProcess(
           service.name,
           bundles[i]!.file,
-          localServiceEnv(service, context),
+          { ...localServiceEnv(service, context), ...options.env?.[service.name] },
           logDir,
         );
         started.push(running);
