@@ -24,7 +24,11 @@ export function searchHandlers(client: Client, alias: string): Handlers<typeof S
         },
         { requestTimeout: Math.max(100, Math.min(call.remainingMs() - 50, 10_000)) },
       );
-      const abort = () => pending.abort();
+      // Returns nothing: abort() returns the request, a thenable, and an EventTarget listener's
+      // returned thenable that rejects (as an aborted request does) is rethrown uncaught.
+      const abort = () => {
+        pending.abort();
+      };
       call.signal.addEventListener("abort", abort, { once: true });
       try {
         const res = await pending;
