@@ -25,6 +25,11 @@ export interface PlatformOptions {
   readonly keepServers: boolean;
   /** A slow path switched on in the gRPC services (services/runtime/faults.ts). */
   readonly faults?: LocalContext["faults"];
+  /**
+   * Changes a service's local environment before it starts (the chaos suite raises rate
+   * limits and routes a dependency through a fault proxy); the local one by default.
+   */
+  readonly serviceEnv?: (service: RegisteredService, env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
 }
 
 export interface RunningPlatform {
@@ -127,10 +132,11 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   try {
     for (const [i, service] of services.entries()) {
       await step(`starting ${service.name}`, async () => {
+        const env = localServiceEnv(service, context);
         const running = startServiceProcess(
           service.name,
           bundles[i]!.file,
-          localServiceEnv(service, context),
+          options.serviceEnv ? options.serviceEnv(service, env) : env,
           logDir,
         );
         started.push(running);
