@@ -350,6 +350,13 @@ export async function runSuite(options: ChaosOptions, hooks: SuiteHooks = {}): P
   }
   const throughToxiproxy = chosen.some((e) => e.name === "slow-dependency") && toxiproxyProblem === undefined;
   let platform: RunningPlatform | undefined;
+  // Ctrl-C stops what the suite started, servers included, as the end of a run does.
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`chaos: ${signal}: stopping the chaos platform`);
+    void Promise.allSettled([platform?.stop(), toxiproxy.stop()]).then(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     platform = await startPlatform({
       ...hooks.platformOptions,
@@ -403,6 +410,8 @@ export async function runSuite(options: ChaosOptions, hooks: SuiteHooks = {}): P
     }
     return { results, seconds: (Date.now() - started) / 1000 };
   } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
     await platform?.stop();
     await toxiproxy.stop();
   }

@@ -174,6 +174,30 @@ describe("the outbox and the consumer on the shared broker", () => {
     expect(Number(unpublished)).toBe(0);
   });
 
+  it("keeps relaying after the server ends its connections (a restart, a failover)", async () => {
+    // Every connection to the test database but this query's: the relay's held one among them.
+    await db.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    const orderId = randomUUID();
+    for (let step = 1; step <= 3; step++)
+      await until(
+        () =>
+          db
+            .transaction((tx) => appendEvent(tx, topic, event(orderId, step)))
+            .then(() => true)
+            .catch(() => false),
+        10_000,
+        `event ${step} committed`,
+      );
+    await until(
+      async () => (await handledCount([orderId])) >= 3,
+      20_000,
+      "three events after the disconnection",
+    );
+    expect((await handledSteps([orderId])).get(orderId)).toEqual([1, 2, 3]);
+  });
+
   it("handles an event delivered twice only once", async () => {
     const orderId = randomUUID();
     const once = event(orderId, 1);

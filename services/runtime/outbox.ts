@@ -127,6 +127,14 @@ export class OutboxRelay {
   }
 
   async #relayWhileHolding(client: pg.PoolClient): Promise<void> {
+    // A connection the server ends while the relay holds it (a restart, a failover) emits
+    // "error" on the client, which no pool listens for while the client is checked out:
+    // unheard, it would end the process. Heard, it ends this round, and #run reconnects.
+    let lost: Error | undefined;
+    client.on("error", (err) => {
+      lost ??= err;
+      this.#sleep.wake();
+    });
     await client.query("LISTEN outbox");
     // Marking rows sent is bookkeeping: a mark lost in a database crash only means those
     // events are sent again, which consumers skip by their id. So the relay's commits do not
@@ -138,6 +146,7 @@ export class OutboxRelay {
     try {
       let failures = 0;
       while (!this.#stopped) {
+        if (lost) throw lost;
         try {
           const sent = await this.#publishBatch(client);
           failures = 0;
