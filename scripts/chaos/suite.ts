@@ -37,7 +37,7 @@ import {
 } from "./measure.js";
 import type { ChaosOptions } from "./options.js";
 import { Toxiproxy, throughProxy } from "./toxiproxy.js";
-import type { ExperimentResult } from "./verdict.js";
+import { checksOf, type ExperimentResult } from "./verdict.js";
 
 /** The gateway's limits for the suite: one address sends every sign-up (the default allows 20 a minute). */
 const gatewayLimits = {
@@ -110,6 +110,17 @@ function readSince(file: string, offset: number): string {
 }
 
 const fileSize = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+
+/** What each service logged since the offsets, its zones' logs one after the other. */
+function serviceLogs(
+  files: RunContext["logFiles"],
+  offsets: ReadonlyMap<string, number>,
+): Record<string, string> {
+  const logs: Record<string, string> = {};
+  for (const { name, file } of files)
+    logs[name] = (logs[name] ?? "") + readSince(file, offsets.get(file) ?? 0);
+  return logs;
+}
 
 /** Stops whatever an earlier run left of the suite's servers, and removes their data. */
 async function wipe(toxiproxy: Toxiproxy): Promise<void> {
@@ -193,8 +204,8 @@ interface RunContext {
   readonly targets: FaultTargets;
   readonly ledger: EventLedger;
   readonly prometheusUrl: string;
-  /** Each service's log file, by name. */
-  readonly logFiles: Readonly<Record<string, string>>;
+  /** Every service process's log file, with its service's name (one per zone). */
+  readonly logFiles: readonly { readonly name: string; readonly file: string }[];
   readonly rates: LoadRates | undefined;
 }
 
@@ -232,9 +243,7 @@ async function runExperiment(experiment: Experiment, context: RunContext): Promi
     runId: `${fixture.runId}-${experiment.name}`,
   };
   const marks = await context.ledger.marks();
-  const logOffsets = Object.fromEntries(
-    Object.entries(context.logFiles).map(([name, file]) => [name, fileSize(file)]),
-  );
+  const logOffsets = new Map(context.logFiles.map(({ file }) => [file, fileSize(file)]));
   const watch = new AlertWatch(context.prometheusUrl);
   const load = new LoadGenerator(target, context.rates);
   watch.start();
@@ -307,12 +316,7 @@ async function runExperiment(experiment: Experiment, context: RunContext): Promi
         timeline,
         outcomes,
         attempts: load.attempts,
-        logs: Object.fromEntries(
-          Object.entries(context.logFiles).map(([name, file]) => [
-            name,
-            readSince(file, logOffsets[name] ?? 0),
-          ]),
-        ),
+        logs: serviceLogs(context.logFiles, logOffsets),
         alerts,
       }) ?? [],
     timeline: Object.fromEntries(Object.entries(timeline).map(([k, v]) => [k, v - start])),
@@ -386,7 +390,7 @@ export async function runSuite(options: ChaosOptions, hooks: SuiteHooks = {}): P
         registry.filter((s) => s.topic !== undefined && s.stores.includes("postgres")).map((s) => s.name),
       ),
       prometheusUrl: platform.telemetry["PLATFORM_PROMETHEUS_URL"] ?? "",
-      logFiles: Object.fromEntries(platform.services.map((s) => [s.name, s.logFile])),
+      logFiles: platform.services.map((s) => ({ name: s.name, file: s.logFile })),
       rates: hooks.rates,
     };
     const results: ExperimentResult[] = [];
@@ -407,6 +411,10 @@ export async function runSuite(options: ChaosOptions, hooks: SuiteHooks = {}): P
         results.push(partial);
         broken = `an earlier heal failed (${experiment.name})`;
       }
+      const missed = checksOf(results.at(-1)!).filter((c) => c.met === false);
+      log(
+        `chaos: ${experiment.name}: ${missed.length === 0 ? "targets met" : `missed ${missed.map((c) => `${c.name} (${c.value})`).join("; ")}`}`,
+      );
     }
     return { results, seconds: (Date.now() - started) / 1000 };
   } finally {
