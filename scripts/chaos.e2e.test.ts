@@ -28,7 +28,7 @@ beforeAll(async () => {
     },
     {
       zones: zoneControl,
-      platformOptions: zonePlatformOptions,
+      platformOptions: zonePlatformOptions(short),
       rates: { read: 20, search: 1, signup: 1, order: 3 },
     },
   );

@@ -26,7 +26,10 @@ const { runSuite } = await import("./chaos/suite.js");
 const { zoneControl, zonePlatformOptions } = await import("./chaos/zones.js");
 
 try {
-  const run = await runSuite(options, { zones: zoneControl, platformOptions: zonePlatformOptions });
+  const run = await runSuite(options, {
+    zones: zoneControl,
+    platformOptions: zonePlatformOptions(options.experiments),
+  });
   const table = verdictTable(run.results);
   const lines = checkLines(run.results);
   console.log(
