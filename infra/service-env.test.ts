@@ -156,6 +156,16 @@ describe("every service in local mode (npm start)", () => {
     expect(problems).toEqual([]);
   });
 
+  it("gets every variable valid in each zone too (`--zones 3`: callees listed as replicas)", () => {
+    const zoned: LocalContext = { ...context(), zones: ["a", "b", "c"] };
+    const problems = services.flatMap((service) =>
+      (["a", "b", "c"] as const).flatMap((zone) =>
+        configProblems(service, schemas.get(service.name)!, localServiceEnv(service, zoned, zone), "local"),
+      ),
+    );
+    expect(problems).toEqual([]);
+  });
+
   it("gets the secrets the registry declares, generated once and the same after a restart", () => {
     for (const service of services.filter((s) => s.secrets.length > 0)) {
       const first = localServiceEnv(service, context());

@@ -6,7 +6,13 @@ import { provisionDatabases } from "./databases.js";
 import { grpcServing, httpOk } from "./health.js";
 import { dataDir, repoRoot } from "./paths.js";
 import { portOpen } from "./process.js";
-import { type ServiceProcess, startServiceProcess, stopServiceProcess, waitHealthy } from "./processes.js";
+import {
+  signalServiceProcess,
+  startServiceProcess,
+  stopServiceProcess,
+  waitHealthy,
+  type ZonedProcess,
+} from "./processes.js";
 import { log, step } from "./progress.js";
 import { localSecret } from "./secrets.js";
 import { seedDemoData } from "./seed.js";
@@ -14,6 +20,7 @@ import type { LocalServer } from "./server.js";
 import { localServers, startServers } from "./servers.js";
 import { type LocalContext, localCaller, localServiceEnv } from "./service-env.js";
 import { ensureTopics } from "./topics.js";
+import { type ZoneName, zonePort, zonesOf } from "./zones.js";
 
 export interface PlatformOptions {
   /** Services to run; default: every service with an entry point. The gateway starts last. */
@@ -26,6 +33,11 @@ export interface PlatformOptions {
   /** A slow path switched on in the gRPC services (services/runtime/faults.ts). */
   readonly faults?: LocalContext["faults"];
   /**
+   * Simulated zones, 1 to 3 (default 1): every service runs once per zone (a, b, c), zone a
+   * on the usual ports, b and c 100 and 200 up (local/zones.ts); callers balance over all.
+   */
+  readonly zones?: number;
+  /**
    * Changes a service's local environment before it starts (the chaos suite raises rate
    * limits and routes a dependency through a fault proxy); the local one by default.
    */
@@ -33,7 +45,12 @@ export interface PlatformOptions {
 }
 
 export interface RunningPlatform {
-  readonly services: readonly ServiceProcess[];
+  /** The service processes running now, each with its zone; restarted ones replace the stopped. */
+  readonly services: readonly ZonedProcess[];
+  /** The zones the platform runs in. */
+  readonly zones: readonly ZoneName[];
+  /** Each zone's gateway: zone a's is `gatewayUrl`. */
+  readonly gatewayUrls: Readonly<Partial<Record<ZoneName, string>>>;
   readonly gatewayUrl: string;
   readonly adminEmail: string;
   readonly adminPassword: string;
@@ -41,6 +58,13 @@ export interface RunningPlatform {
   readonly seeded: readonly string[];
   /** Where telemetry can be read: the servers' PLATFORM_COLLECTOR_* and PLATFORM_PROMETHEUS_URL. */
   readonly telemetry: Readonly<Record<string, string>>;
+  /**
+   * Ends every service process of `zone` and resolves once they have exited: SIGKILL (the
+   * default) is a zone lost at once, nothing drained; SIGTERM is a graceful drain.
+   */
+  stopZone(zone: ZoneName, signal?: "SIGKILL" | "SIGTERM"): Promise<void>;
+  /** Starts `zone`'s processes that are not running, callees first, and resolves once all are healthy. */
+  startZone(zone: ZoneName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +100,7 @@ export function runnableServices(
  * a process, demo data. Resolves once everything is healthy.
  */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
+  const zones = zonesOf(options.zones ?? 1);
   if (options.wipe) {
     await Promise.all(localServers.map((s: LocalServer) => s.stop()));
     rmSync(dataDir(), { recursive: true, force: true });
@@ -107,44 +132,63 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
 
   const fromEnv = process.env["PLATFORM_ADMIN_PASSWORD"];
   const adminPassword = fromEnv ?? localSecret("admin-password");
-  const context = {
+  const context: LocalContext = {
     services: registry,
     databases,
     servers,
     gatewayPort: options.gatewayPort,
     adminEmail: "admin@platform.local",
     adminPassword,
+    zones,
     ...(options.faults ? { faults: options.faults } : {}),
   };
   const logDir = dataDir("logs");
-  const started: ServiceProcess[] = [];
+  /** Every process started, restarted ones included, in start order. */
+  const started: ZonedProcess[] = [];
+  const running = () => started.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
   const stopServices = async () => {
-    for (const service of [...started].reverse()) await stopServiceProcess(service);
+    for (const service of running().reverse()) await stopServiceProcess(service);
   };
-  const ports = services.map((s) => (s.protocol === "http" ? options.gatewayPort : s.port));
-  for (const [i, port] of ports.entries()) {
-    if (await portOpen(port)) {
-      throw new Error(
-        `${services[i]!.name}'s port ${port} on 127.0.0.1 is taken by another program; stop it first`,
-      );
+  const portOf = (service: RegisteredService, zone: ZoneName) =>
+    zonePort(service.protocol === "http" ? options.gatewayPort : service.port, zone);
+  for (const zone of zones) {
+    for (const service of services) {
+      const port = portOf(service, zone);
+      if (await portOpen(port)) {
+        throw new Error(
+          `${service.name}'s port ${port} (zone ${zone}) on 127.0.0.1 is taken by another program; stop it first`,
+        );
+      }
     }
   }
+  /** Starts one replica and resolves once it is healthy. */
+  const startReplica = async (i: number, zone: ZoneName) => {
+    const service = services[i]!;
+    const env = localServiceEnv(service, context, zone);
+    const replica = startServiceProcess(
+      service.name,
+      bundles[i]!.file,
+      options.serviceEnv ? options.serviceEnv(service, env) : env,
+      logDir,
+      { zone, ofZones: zones.length },
+    );
+    started.push(replica);
+    const port = portOf(service, zone);
+    const check =
+      service.protocol === "http"
+        ? () => httpOk(`http://127.0.0.1:${port}/readyz`)
+        : () => grpcServing(`127.0.0.1:${port}`);
+    await waitHealthy(replica, check, 60_000);
+  };
+  const isRunning = (name: string, zone: ZoneName) =>
+    running().some((p) => p.name === name && p.zone === zone);
   try {
     for (const [i, service] of services.entries()) {
-      await step(`starting ${service.name}`, async () => {
-        const env = localServiceEnv(service, context);
-        const running = startServiceProcess(
-          service.name,
-          bundles[i]!.file,
-          options.serviceEnv ? options.serviceEnv(service, env) : env,
-          logDir,
-        );
-        started.push(running);
-        const check =
-          service.protocol === "http"
-            ? () => httpOk(`http://127.0.0.1:${options.gatewayPort}/readyz`)
-            : () => grpcServing(`127.0.0.1:${service.port}`);
-        await waitHealthy(running, check, 60_000);
+      const where = zones.length > 1 ? ` in zones ${zones.join(", ")}` : "";
+      await step(`starting ${service.name}${where}`, async () => {
+        // Zone a first: it applies the migrations the other replicas find done.
+        await startReplica(i, zones[0]!);
+        await Promise.all(zones.slice(1).map((zone) => startReplica(i, zone)));
       });
     }
   } catch (err) {
@@ -161,7 +205,13 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   );
 
   return {
-    services: started,
+    get services() {
+      return running();
+    },
+    zones,
+    gatewayUrls: Object.fromEntries(
+      zones.map((zone) => [zone, `http://127.0.0.1:${zonePort(options.gatewayPort, zone)}`]),
+    ),
     gatewayUrl: `http://127.0.0.1:${options.gatewayPort}`,
     adminEmail: context.adminEmail,
     adminPassword,
@@ -170,6 +220,23 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     telemetry: Object.fromEntries(
       Object.entries(servers).filter(([key]) => /^PLATFORM_(COLLECTOR_|PROMETHEUS_)/.test(key)),
     ),
+    async stopZone(zone, signal = "SIGKILL") {
+      if (!zones.includes(zone)) throw new Error(`zone ${zone} is not running (zones: ${zones.join(", ")})`);
+      const ofZone = running().filter((p) => p.zone === zone);
+      await Promise.all(
+        ofZone.map((p) =>
+          signal === "SIGKILL" ? signalServiceProcess(p, "SIGKILL") : stopServiceProcess(p),
+        ),
+      );
+      log(`zone ${zone} stopped (${signal}): ${ofZone.map((p) => p.name).join(", ")}`);
+    },
+    async startZone(zone) {
+      if (!zones.includes(zone)) throw new Error(`zone ${zone} is not running (zones: ${zones.join(", ")})`);
+      for (const [i, service] of services.entries()) {
+        if (!isRunning(service.name, zone)) await startReplica(i, zone);
+      }
+      log(`zone ${zone} started`);
+    },
     async stop() {
       await stopServices();
       if (!options.keepServers) await stopOurs();

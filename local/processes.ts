@@ -3,23 +3,35 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { tail } from "./process.js";
+import type { ZoneName } from "./zones.js";
 
 /** A service process this run started; it ends with the run. */
 export interface ServiceProcess {
   readonly name: string;
   readonly child: ChildProcess;
   readonly logFile: string;
+  /** The simulated zone it runs in (`npm start -- --zones N`); unset for the bench's processes. */
+  readonly zone?: ZoneName;
 }
 
-/** Starts `node <bundle>` with `env`, its output appended to `<logDir>/<name>.log`. */
+/** A replica of a service in one of local mode's zones. */
+export interface ZonedProcess extends ServiceProcess {
+  readonly zone: ZoneName;
+}
+
+/**
+ * Starts `node <bundle>` with `env`, its output appended to `<logDir>/<name>.log`, or
+ * `<name>-<zone>.log` for a replica when several zones run.
+ */
 export function startServiceProcess(
   name: string,
   bundle: string,
   env: NodeJS.ProcessEnv,
   logDir: string,
-): ServiceProcess {
+  replica: { readonly zone: ZoneName; readonly ofZones: number } = { zone: "a", ofZones: 1 },
+): ZonedProcess {
   mkdirSync(logDir, { recursive: true });
-  const logFile = join(logDir, `${name}.log`);
+  const logFile = join(logDir, replica.ofZones > 1 ? `${name}-${replica.zone}.log` : `${name}.log`);
   const log = createWriteStream(logFile, { flags: "a" });
   const child = spawn(process.execPath, ["--enable-source-maps", bundle], {
     env,
@@ -27,7 +39,7 @@ export function startServiceProcess(
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  return { name, child, logFile };
+  return { name, child, logFile, zone: replica.zone };
 }
 
 /** Polls `check` until it holds; fails with the service's log if it exits or times out. */
@@ -49,6 +61,14 @@ export async function waitHealthy(
   throw new Error(
     `${service.name} was not healthy after ${timeoutMs / 1000} s; its log ends:\n${tail(service.logFile)}`,
   );
+}
+
+/** Sends `signal` (SIGKILL: a crash, nothing drained) and resolves once the process has exited. */
+export async function signalServiceProcess(service: ServiceProcess, signal: NodeJS.Signals): Promise<void> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => service.child.once("exit", resolve));
+  service.child.kill(signal);
+  await exited;
 }
 
 /** SIGTERM (graceful drain), then SIGKILL after `graceMs`. */

@@ -42,3 +42,27 @@ describe("localServiceEnv", () => {
     expect(faultsFromEnv(on)).toEqual({ slowPath: { delayMs: 300, route: "GetProduct" } });
   });
 });
+
+describe("localServiceEnv with zones", () => {
+  const zoned: LocalContext = { ...context, zones: ["a", "b", "c"] };
+  const gateway = services.find((s) => s.name === "gateway")!;
+
+  it("runs each zone's replica on its own port, labelled with its zone", () => {
+    expect(localServiceEnv(catalog, zoned, "b")).toMatchObject({ PORT: "7202", ZONE: "b" });
+    expect(localServiceEnv(gateway, zoned, "c")).toMatchObject({ PORT: "8280", ZONE: "c" });
+  });
+
+  it("points callers at every zone's replica of each callee", () => {
+    expect(localServiceEnv(gateway, zoned, "b")["CATALOG_ADDRESS"]).toBe(
+      "127.0.0.1:7102,127.0.0.1:7202,127.0.0.1:7302",
+    );
+  });
+
+  it("keeps one zone as it was: the registry's ports and the label local", () => {
+    expect(localServiceEnv(catalog, context)).toMatchObject({
+      PORT: "7102",
+      ZONE: "local",
+      CATALOG_ADDRESS: "127.0.0.1:7102",
+    });
+  });
+});

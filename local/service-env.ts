@@ -8,6 +8,7 @@ import { CallerIdentity } from "../services/runtime/rpc/caller-identity.js";
 import type { DatabaseUrls } from "./databases.js";
 import { dataDir } from "./paths.js";
 import { localSecret } from "./secrets.js";
+import { replicaList, type ZoneName, zoneLabel, zonePort } from "./zones.js";
 
 export interface LocalContext {
   readonly services: readonly RegisteredService[];
@@ -20,6 +21,8 @@ export interface LocalContext {
   readonly adminPassword: string;
   /** A drill's slow path (`npm start -- --fault-slow-ms N [--fault-slow-route RPC]`). */
   readonly faults?: { readonly slowMs: number; readonly slowRoute?: string };
+  /** The simulated zones every service runs in (local/zones.ts); default zone a alone. */
+  readonly zones?: readonly ZoneName[];
 }
 
 /** How often services export metrics locally: the local Prometheus scrapes every 5 s. */
@@ -52,9 +55,15 @@ function faults(context: LocalContext): Record<string, string> {
   };
 }
 
-/** `CATALOG_ADDRESS=127.0.0.1:7102` for every service: how callers find each other locally. */
-function addresses(services: readonly RegisteredService[]): Record<string, string> {
-  return Object.fromEntries(services.map((s) => [addressVariable(s.name), `127.0.0.1:${s.port}`]));
+/**
+ * `CATALOG_ADDRESS=127.0.0.1:7102` for every service: how callers find each other locally;
+ * with zones, every zone's replica (`127.0.0.1:7102,127.0.0.1:7202,...`), balanced by the caller.
+ */
+function addresses(
+  services: readonly RegisteredService[],
+  zones: readonly ZoneName[],
+): Record<string, string> {
+  return Object.fromEntries(services.map((s) => [addressVariable(s.name), replicaList(s.port, zones)]));
 }
 
 /** Where the local secrets kept these before they came from the registry; moved on first use. */
@@ -113,8 +122,13 @@ const extras: Record<string, (context: LocalContext) => Record<string, string>> 
   }),
 };
 
-/** The whole environment of one service process in local mode. */
-export function localServiceEnv(service: RegisteredService, context: LocalContext): NodeJS.ProcessEnv {
+/** The whole environment of one service process in local mode: its replica in `zone` (default a). */
+export function localServiceEnv(
+  service: RegisteredService,
+  context: LocalContext,
+  zone: ZoneName = "a",
+): NodeJS.ProcessEnv {
+  const zones = context.zones ?? ["a"];
   const redis = context.servers["PLATFORM_REDIS_URL"];
   const usesKafka = service.topic !== undefined || service.consumedTopics.length > 0;
   return {
@@ -122,12 +136,12 @@ export function localServiceEnv(service: RegisteredService, context: LocalContex
     HOME: process.env["HOME"],
     NODE_ENV: "development",
     HOST: "127.0.0.1",
-    PORT: String(service.name === "gateway" ? context.gatewayPort : service.port),
-    ZONE: "local",
+    PORT: String(zonePort(service.name === "gateway" ? context.gatewayPort : service.port, zone)),
+    ZONE: zoneLabel(zone, zones),
     SERVICE_REVISION: "local",
     SHUTDOWN_DRAIN_SECONDS: "5",
     LOG_LEVEL: process.env["LOG_LEVEL"] ?? "info",
-    ...addresses(context.services),
+    ...addresses(context.services, zones),
     ...(service.stores.includes("postgres")
       ? {
           POSTGRES_URL: context.databases[service.name]?.url,

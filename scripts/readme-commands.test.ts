@@ -20,8 +20,8 @@ const scripts = (
 function documentedScripts(): string[] {
   const readme = readFileSync(join(root, "README.md"), "utf8");
   const names = new Set<string>();
-  for (const [, name] of readme.matchAll(/npm run ([a-z][\w:-]*)/g)) names.add(name!);
-  for (const [, name] of readme.matchAll(/npm (start|test)\b/g)) names.add(name!);
+  for (const [, name] of readme.matchAll(/npm run ([a-z][\w:-]*)/g)) if (name) names.add(name);
+  for (const [, name] of readme.matchAll(/npm (start|test)\b/g)) if (name) names.add(name);
   return [...names].sort();
 }
 

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { startPlatform } from "../local/platform.js";
 import { log } from "../local/progress.js";
 import { demoUser } from "../local/seed.js";
+import { zoneNames } from "../local/zones.js";
 import { examples } from "./start/examples.js";
 
 const help = `usage: npm start [-- options]
@@ -19,6 +20,9 @@ a database per service, every service from its esbuild bundle, demo data.
 options:
   --services a,b     run only these services (default: all runnable; callees start first)
   --port N           the gateway's port (default 8080, or PLATFORM_GATEWAY_PORT)
+  --zones N          run every service once per simulated zone, 1 to 3 (default 1): zone a on
+                     the usual ports, b on ports 100 up (gateway 8180), c 200 up (8280);
+                     callers balance over every zone's replica
   --wipe             delete this checkout's local data (.local/) before starting
   --keep-servers     leave PostgreSQL, Redis, Kafka, OpenSearch, the collector and Prometheus
                      running after Ctrl-C
@@ -48,6 +52,7 @@ const { values } = parseArgs({
   options: {
     services: { type: "string" },
     port: { type: "string" },
+    zones: { type: "string" },
     wipe: { type: "boolean", default: false },
     "keep-servers": { type: "boolean", default: false },
     "fault-slow-ms": { type: "string" },
@@ -64,6 +69,12 @@ if (values.help) {
 const gatewayPort = Number(values.port ?? process.env["PLATFORM_GATEWAY_PORT"] ?? 8080);
 if (!Number.isInteger(gatewayPort) || gatewayPort < 1024 || gatewayPort > 65535) {
   console.error(`--port must be a port number from 1024 to 65535 (got "${values.port}")`);
+  process.exit(2);
+}
+
+const zones = Number(values.zones ?? 1);
+if (!Number.isInteger(zones) || zones < 1 || zones > zoneNames.length) {
+  console.error(`--zones must be a whole number from 1 to ${zoneNames.length} (got "${values.zones}")`);
   process.exit(2);
 }
 
@@ -88,13 +99,19 @@ try {
     gatewayPort,
     wipe: values.wipe,
     keepServers: values["keep-servers"],
+    zones,
     ...(slowMs === undefined ? {} : { faults: { slowMs, ...(slowRoute ? { slowRoute } : {}) } }),
   });
   const t = platform.telemetry;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`
-platform running in ${seconds} s: ${platform.services.map((s) => s.name).join(", ")}
+platform running in ${seconds} s: ${[...new Set(platform.services.map((s) => s.name))].join(", ")}
 
+  zones     ${
+    platform.zones.length > 1
+      ? `${platform.zones.join(", ")}: every service once per zone (gateways ${Object.values(platform.gatewayUrls).join(", ")})`
+      : "one (a); --zones 3 runs every service once per zone a, b, c"
+  }
   gateway   ${platform.gatewayUrl}   (OpenAPI: ${platform.gatewayUrl}/openapi.json)
   admin     ${platform.adminEmail} / ${platform.adminPassword}${platform.adminPasswordGenerated ? "   (generated; set PLATFORM_ADMIN_PASSWORD to choose)" : ""}
   demo      ${demoUser.email} / ${demoUser.password}

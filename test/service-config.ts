@@ -112,10 +112,11 @@ export function configProblems(
       continue;
     }
     if (mode === "production")
+      // Replica lists (`<CALLEE>_ADDRESS`) are arrays: any loopback entry counts.
       for (const [variable, value] of Object.entries(config))
-        if (typeof value === "string" && loopback.test(value))
+        if ([value].flat().some((v) => typeof v === "string" && loopback.test(v)))
           problems.push(
-            `${service.name}: ${label}: ${variable} is ${JSON.stringify(value)}, a loopback address ` +
+            `${service.name}: ${label}: ${variable} is ${JSON.stringify(Array.isArray(value) ? value.join(",") : value)}, a loopback address ` +
               `(its local default?); the pod must set it`,
           );
   }

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { kafka } from "../../local/kafka.js";
 import { opensearch } from "../../local/opensearch.js";
 import { dataDir } from "../../local/paths.js";
-import { type RunningPlatform, startPlatform } from "../../local/platform.js";
+import { type PlatformOptions, type RunningPlatform, startPlatform } from "../../local/platform.js";
 import { postgres } from "../../local/postgres.js";
 import { log } from "../../local/progress.js";
 import { redis } from "../../local/redis.js";
@@ -66,7 +66,7 @@ export interface SuiteHooks {
   /** Zone control, when the platform runs zones (branch zones). */
   readonly zones?: (platform: RunningPlatform) => ZoneControl | undefined;
   /** More for startPlatform (zones, when it has them). */
-  readonly platformOptions?: Readonly<Record<string, unknown>>;
+  readonly platformOptions?: Pick<PlatformOptions, "zones">;
   /** Rates other than the default (the short test's). */
   readonly rates?: LoadRates;
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
-import { z } from "zod";
+import type { z } from "zod";
 import type { ServiceSpec } from "../../contracts/service-spec.js";
 import audit from "../audit/service.js";
 import catalog from "../catalog/service.js";
@@ -15,8 +15,14 @@ import notifications from "../notifications/service.js";
 import orders from "../orders/service.js";
 import { count } from "../runtime/config.js";
 import type { Logger } from "../runtime/logger.js";
+import {
+  balancerEnv,
+  balancerSettings,
+  createBalancedClient,
+  replicaAddresses,
+} from "../runtime/rpc/balancer.js";
 import type { CallerIdentity } from "../runtime/rpc/caller-identity.js";
-import { type Client, createClient, RpcError, Status } from "../runtime/rpc/client.js";
+import { type Client, RpcError, Status } from "../runtime/rpc/client.js";
 import search from "../search/service.js";
 import { CircuitBreaker } from "./breaker.js";
 import { UpstreamError } from "./problems.js";
@@ -35,20 +41,20 @@ export type UpstreamName = keyof typeof upstreamServices;
 export type UpstreamService<U extends UpstreamName> = (typeof upstreamServices)[U]["rpc"];
 export const upstreamNames = Object.keys(upstreamServices) as UpstreamName[];
 
-const address = z
-  .string()
-  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: 'a host:port such as "catalog.platform.svc:7102"' });
-
-/** `<NAME>_ADDRESS` per upstream, defaulting to 127.0.0.1 and the port its service.ts declares. */
+/**
+ * `<NAME>_ADDRESS` per upstream: one host:port or a comma-separated list of replicas,
+ * defaulting to 127.0.0.1 and the port its service.ts declares.
+ */
 const addressEnv = Object.fromEntries(
   upstreamNames.map((name) => [
     `${name.toUpperCase()}_ADDRESS`,
-    address.default(`127.0.0.1:${upstreamServices[name].spec.port}`).describe(`where ${name} serves gRPC`),
+    replicaAddresses(name, upstreamServices[name].spec.port),
   ]),
-) as Record<`${Uppercase<UpstreamName>}_ADDRESS`, z.ZodDefault<typeof address>>;
+) as Record<`${Uppercase<UpstreamName>}_ADDRESS`, ReturnType<typeof replicaAddresses>>;
 
 export const upstreamEnv = {
   ...addressEnv,
+  ...balancerEnv,
   UPSTREAM_RETRIES: count
     .default(2)
     .describe("retries of an idempotent read that found its upstream UNAVAILABLE"),
@@ -82,8 +88,10 @@ const unhealthy = new Set<number>([
 ]);
 
 /**
- * One upstream service: a client on one HTTP/2 session, its circuit breaker and the retry
- * policy. A failed call throws UpstreamError, which the gateway maps to a problem.
+ * One upstream service: a client balanced over its replicas (one HTTP/2 session each; with
+ * one address, the plain client), its circuit breaker and the retry policy. The balancer
+ * retries a call on another replica first (runtime/rpc/balancer.ts); these retries, with
+ * backoff, are for when every replica failed it. A failed call throws UpstreamError, which the gateway maps to a problem.
  */
 export class Upstream<S extends DescService> {
   readonly breaker: CircuitBreaker;
@@ -105,7 +113,12 @@ export class Upstream<S extends DescService> {
     const deadline = Date.now() + call.deadlineMs;
     const invoke = this.client[method] as unknown as (
       request: Input<S, K>,
-      options: { timeoutMs: number; metadata?: Readonly<Record<string, string>>; signal?: AbortSignal },
+      options: {
+        timeoutMs: number;
+        idempotent: boolean;
+        metadata?: Readonly<Record<string, string>>;
+        signal?: AbortSignal;
+      },
     ) => Promise<Output<S, K>>;
     for (let attempt = 0; ; attempt++) {
       if (!this.breaker.tryAcquire()) {
@@ -118,6 +131,7 @@ export class Upstream<S extends DescService> {
       try {
         const response = await invoke(request, {
           timeoutMs: Math.max(1, deadline - Date.now()),
+          idempotent: call.idempotent,
           ...(call.metadata ? { metadata: call.metadata } : {}),
           ...(call.signal ? { signal: call.signal } : {}),
         });
@@ -152,7 +166,8 @@ export type Upstreams = { readonly [U in UpstreamName]: Upstream<UpstreamService
 export function createUpstreams(config: UpstreamConfig, logger: Logger, caller: CallerIdentity): Upstreams {
   const upstreams: Record<string, Upstream<DescService>> = {};
   for (const name of upstreamNames) {
-    const target = config[`${name.toUpperCase() as Uppercase<UpstreamName>}_ADDRESS`];
+    const targets = config[`${name.toUpperCase() as Uppercase<UpstreamName>}_ADDRESS`];
+    const target = targets.join(",");
     const breaker = new CircuitBreaker({
       failureThreshold: Math.max(1, config.BREAKER_FAILURES),
       openMs: config.BREAKER_OPEN_MS,
@@ -165,9 +180,15 @@ export function createUpstreams(config: UpstreamConfig, logger: Logger, caller: 
     });
     upstreams[name] = new Upstream(
       name,
-      createClient(upstreamServices[name].rpc as DescService, target, {
+      createBalancedClient(upstreamServices[name].rpc as DescService, targets, {
         timeoutMs: 5_000,
         caller: caller.towards(name),
+        ...balancerSettings(config),
+        onChange: (replica, change) =>
+          logger[change === "healthy" ? "info" : "warn"](
+            { upstream: name, replica, change },
+            `replica ${replica} of ${name} ${change}`,
+          ),
       }),
       { retries: config.UPSTREAM_RETRIES, retryBaseMs: config.UPSTREAM_RETRY_BASE_MS },
       breaker,

@@ -4,7 +4,12 @@ import catalog from "../catalog/service.js";
 import { CatalogService } from "../gen/platform/catalog/v1/catalog_pb.js";
 import { file_platform_orders_v1_orders, OrdersService } from "../gen/platform/orders/v1/orders_pb.js";
 import { ConfigError, count } from "../runtime/config.js";
-import { createClient } from "../runtime/rpc/client.js";
+import {
+  balancerEnv,
+  balancerSettings,
+  createBalancedClient,
+  replicaAddresses,
+} from "../runtime/rpc/balancer.js";
 import type { ServiceDefinition } from "../runtime/run-service.js";
 import { ordersHandlers } from "./handlers.js";
 import { RecoveryLoop } from "./recovery.js";
@@ -15,11 +20,8 @@ import { CatalogStock } from "./stock.js";
 const positive = count.pipe(z.number().min(1));
 
 const env = {
-  CATALOG_ADDRESS: z
-    .string()
-    .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: 'a host:port such as "catalog.platform.svc:7102"' })
-    .default(`127.0.0.1:${catalog.port}`)
-    .describe("where catalog serves gRPC"),
+  CATALOG_ADDRESS: replicaAddresses("catalog", catalog.port),
+  ...balancerEnv,
   ORDERS_RESERVE_TIMEOUT_MS: positive
     .default(2_000)
     .describe("the deadline of each ReserveStock and ReleaseStock call to catalog"),
@@ -52,9 +54,15 @@ export const definition: ServiceDefinition<typeof OrdersService, typeof env> = {
   migrations: join(import.meta.dirname, "migrations"),
   async start({ db, logger, config, outbox, caller }) {
     checkTimings(config);
-    const client = createClient(CatalogService, config.CATALOG_ADDRESS, {
+    const client = createBalancedClient(CatalogService, config.CATALOG_ADDRESS, {
       timeoutMs: config.ORDERS_RESERVE_TIMEOUT_MS,
       caller: caller.towards("catalog"),
+      ...balancerSettings(config),
+      onChange: (replica, change) =>
+        logger[change === "healthy" ? "info" : "warn"](
+          { replica, change },
+          `catalog replica ${replica} ${change}`,
+        ),
     });
     const stock = new CatalogStock(client, config.ORDERS_RESERVE_TIMEOUT_MS);
     const saga = new OrderSaga({ db, outbox, stock, logger });

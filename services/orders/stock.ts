@@ -41,7 +41,8 @@ export class CatalogStock {
           orderId,
           lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
         },
-        { timeoutMs: this.timeoutMs },
+        // Keyed by the order: a retry on another replica reserves (or releases) once.
+        { timeoutMs: this.timeoutMs, idempotent: true },
       );
       return {
         kind: "reserved",
@@ -58,7 +59,8 @@ export class CatalogStock {
     try {
       const reply = await this.catalog.releaseStock(
         { idempotencyKey: `${purpose}:${orderId}`, orderId },
-        { timeoutMs: this.timeoutMs },
+        // Keyed by the order: a retry on another replica reserves (or releases) once.
+        { timeoutMs: this.timeoutMs, idempotent: true },
       );
       return { kind: "answered", released: reply.released };
     } catch (err) {

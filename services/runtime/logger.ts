@@ -74,6 +74,8 @@ export interface LoggerOptions {
   readonly level?: string;
   /** Also send every line to OpenTelemetry (when telemetry exports). */
   readonly exportToOpenTelemetry?: boolean;
+  /** The replica's availability zone, on every line (local mode's zones a, b, c). */
+  readonly zone?: string;
 }
 
 /**
@@ -84,7 +86,7 @@ export function createLogger(service: string, options: LoggerOptions = {}): Logg
   const settings: pino.LoggerOptions = {
     name: service,
     level: options.level ?? process.env["LOG_LEVEL"] ?? "info",
-    base: { service },
+    base: options.zone ? { service, zone: options.zone } : { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     // Never log these, wherever they appear in a logged object.

@@ -6,6 +6,7 @@ import { BatchLogRecordProcessor } from "@opentelemetry/sdk-logs";
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
+import { unknownZone } from "../../contracts/telemetry-schema.js";
 import { createLogger, type Logger } from "./logger.js";
 import { RequestMetrics } from "./metrics.js";
 
@@ -79,6 +80,8 @@ export function instrument(
   const logger = createLogger(service, {
     level: config.LOG_LEVEL,
     exportToOpenTelemetry: telemetry.exporting,
+    // Unknown in a pod until the collector fills it in from the node: not worth a field per line.
+    ...(config.ZONE === unknownZone ? {} : { zone: config.ZONE }),
   });
   const metrics = new RequestMetrics(service, { zone: config.ZONE, version: config.SERVICE_REVISION });
   return { telemetry, logger, metrics };

@@ -4,9 +4,15 @@ import catalogSpec from "../catalog/service.js";
 import { CatalogService } from "../gen/platform/catalog/v1/catalog_pb.js";
 import { loadConfig } from "../runtime/config.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
+import {
+  balancerEnv,
+  balancerSettings,
+  createBalancedClient,
+  replicaAddresses,
+} from "../runtime/rpc/balancer.js";
 import { callerEnv } from "../runtime/rpc/caller-config.js";
 import { CallerIdentity } from "../runtime/rpc/caller-identity.js";
-import { createClient, type Client as RpcClient } from "../runtime/rpc/client.js";
+import type { Client as RpcClient } from "../runtime/rpc/client.js";
 import { productFromCatalog } from "./documents.js";
 import { indexVersion } from "./index-schema.js";
 import { writeProducts } from "./indexer.js";
@@ -60,7 +66,7 @@ async function copyCatalog(options: ReindexOptions, index: string): Promise<numb
   do {
     const page = await options.catalog.listProducts(
       { page: { cursor, limit: options.pageSize ?? 100 } },
-      { timeoutMs: 10_000 },
+      { timeoutMs: 10_000, idempotent: true },
     );
     await writeProducts(options.client, index, page.products.map(productFromCatalog), {
       requireAlias: false,
@@ -123,11 +129,9 @@ export async function rebuildIndex(options: ReindexOptions): Promise<ReindexResu
 /** What the reindex command reads; it runs in search's pod (`node main.mjs reindex`), so the pod sets it all. */
 export const reindexEnv = z.object({
   ...opensearchEnv,
-  CATALOG_ADDRESS: z
-    .string()
-    .regex(/^[^:\s]+:\d+$/, { error: "host:port" })
-    .default(`127.0.0.1:${catalogSpec.port}`)
-    .describe("the catalog's gRPC address, the source of the rebuild"),
+  // The source of the rebuild; its replicas are balanced like a service's callees.
+  CATALOG_ADDRESS: replicaAddresses("catalog", catalogSpec.port),
+  ...balancerEnv,
   // Search's own call key: catalog admits the rebuild's reads as search's.
   ...callerEnv,
 });
@@ -139,9 +143,10 @@ export async function reindexCommand(
 ): Promise<ReindexResult> {
   const config = loadConfig(reindexEnv, env);
   const client = connectOpenSearch(config);
-  const catalog = createClient(CatalogService, config.CATALOG_ADDRESS, {
+  const catalog = createBalancedClient(CatalogService, config.CATALOG_ADDRESS, {
     timeoutMs: 10_000,
     caller: new CallerIdentity("search", config.CALL_SIGNING_KEY.privateKey).towards("catalog"),
+    ...balancerSettings(config),
   });
   try {
     await waitForOpenSearch(client, logger);

@@ -18,6 +18,11 @@ export class RpcError extends Error {
     message: string,
     /** Field-level details a service attached (x-error-details). */
     readonly details: Readonly<Record<string, string>> = {},
+    /**
+     * The request never reached the server (no connection, or a stream the server refused),
+     * so no handler ran: safe to send again elsewhere, idempotent or not.
+     */
+    readonly unprocessed = false,
   ) {
     super(message);
   }
@@ -28,6 +33,12 @@ export interface CallOptions {
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * Safe to repeat (a read, or a write keyed for idempotency): a balanced client retries it
+   * on another replica after any UNAVAILABLE, within the deadline (balancer.ts). A plain
+   * client ignores it.
+   */
+  readonly idempotent?: boolean;
 }
 
 export type Client<S extends DescService> = {
@@ -67,9 +78,12 @@ export function createClient<S extends DescService>(
   },
 ): Client<S> {
   let session: http2.ClientHttp2Session | undefined;
+  /** Sessions that completed their connection: a call failing on any other was never sent. */
+  const connected = new WeakSet<http2.ClientHttp2Session>();
   const connect = () => {
     if (session && !session.closed && !session.destroyed) return session;
     const fresh = http2.connect(`http://${target}`);
+    fresh.once("connect", () => connected.add(fresh));
     fresh.on("error", () => undefined); // surfaced per call, below
     fresh.on("goaway", () => fresh.close());
     fresh.on("close", () => {
@@ -109,13 +123,17 @@ export function createClient<S extends DescService>(
           };
           propagation.inject(context.active(), headers, headerSetter);
           let stream: http2.ClientHttp2Stream;
+          const current = connect();
           try {
-            stream = connect().request(headers, { endStream: false });
+            stream = current.request(headers, { endStream: false });
           } catch (err) {
             return reject(
-              new RpcError(Status.UNAVAILABLE, `${target} unavailable: ${(err as Error).message}`),
+              new RpcError(Status.UNAVAILABLE, `${target} unavailable: ${(err as Error).message}`, {}, true),
             );
           }
+          /** Whether the server cannot have run the call: never connected, or the stream refused. */
+          const unsent = () =>
+            !connected.has(current) || stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM;
           const chunks: Buffer[] = [];
           let status: http2.IncomingHttpHeaders | undefined;
           let settled = false;
@@ -148,10 +166,15 @@ export function createClient<S extends DescService>(
           });
           stream.on("data", (chunk: Buffer) => chunks.push(chunk));
           stream.on("error", (err) =>
-            finish(new RpcError(Status.UNAVAILABLE, `${target} unavailable: ${err.message}`)),
+            finish(new RpcError(Status.UNAVAILABLE, `${target} unavailable: ${err.message}`, {}, unsent())),
           );
           stream.on("close", () => {
             if (settled) return;
+            // A stream that ends without a status was cut off (the connection dropped, or a reset).
+            if (!status)
+              return finish(
+                new RpcError(Status.UNAVAILABLE, `${target} closed the call without a status`, {}, unsent()),
+              );
             const code = Number(status?.["grpc-status"] ?? Status.UNKNOWN);
             if (code !== Status.OK) {
               const message =
