@@ -24,7 +24,16 @@ export function searchHandlers(client: Client, alias: string): Handlers<typeof S
         },
         { requestTimeout: Math.max(100, Math.min(call.remainingMs() - 50, 10_000)) },
       );
-      const abort = () => pending.abort();
+      // The caller left: stop the request. The client throws from abort() when the request
+      // is between retries (OpenSearch answering 503 while it stops or starts); thrown from
+      // an abort listener, that would end the process.
+      const abort = () => {
+        try {
+          pending.abort();
+        } catch {
+          // Nothing left to stop: the rejection below reports the call.
+        }
+      };
       call.signal.addEventListener("abort", abort, { once: true });
       try {
         const res = await pending;
