@@ -7,7 +7,7 @@ describe("npm run chaos options", () => {
       experiments: [...experimentNames],
       loadSeconds: 20,
       faultSeconds: 10,
-      slowMs: 3000,
+      slowMs: 6000,
       gatewayPort: 18580,
       out: undefined,
     });

@@ -49,7 +49,8 @@ options:
   --only a,b         run only these experiments
   --load-seconds S   steady load before each fault, and after recovery (default 20)
   --fault-seconds S  how long a fault is held (default 10)
-  --slow-ms N        latency slow-dependency adds to each answer of the store (default 3000)
+  --slow-ms N        latency slow-dependency adds to each answer of the store (default 6000,
+                     past PlaceOrder's 5 s deadline)
   --port N           the chaos gateway's port (default 18580; zones add 100 each)
   --out FILE         also write every measurement as JSON
   --help             this text
@@ -102,7 +103,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions | undefine
     experiments: selectExperiments(values.only),
     loadSeconds: whole("load-seconds", values["load-seconds"], 20, 2, 600),
     faultSeconds: whole("fault-seconds", values["fault-seconds"], 10, 1, 300),
-    slowMs: whole("slow-ms", values["slow-ms"], 3_000, 10, 60_000),
+    slowMs: whole("slow-ms", values["slow-ms"], 6_000, 10, 60_000),
     gatewayPort: whole("port", values.port, 18_580, 1024, 65_335),
     out: values.out,
   };

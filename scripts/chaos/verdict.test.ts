@@ -47,6 +47,7 @@ describe("verdicts", () => {
   it("only reports a check without a target", () => {
     const reported = {
       ...clean,
+      alerts: [],
       checks: [{ name: "burn alerts", value: "none", target: "reported", met: undefined }],
     };
     expect(verdictOf(reported)).toBe("met");
@@ -61,6 +62,7 @@ describe("verdicts", () => {
   it("lists missed checks with their values and targets", () => {
     expect(checkLines([{ ...clean, events: { ...clean.events!, lost: 3 } }])).toEqual([
       "- redis-kill: events lost in audit: 3 (target 0) MISSED",
+      "- redis-kill: alerts seen: gateway-api-latency pending",
     ]);
   });
 
@@ -70,7 +72,7 @@ describe("verdicts", () => {
     expect(lines[0]).toMatch(/^\| experiment +\| failed reads \(0\) \| failed writes \(0\) \|/);
     expect(lines[2]).toContain("| 0 / 1260 ");
     expect(lines[2]).toContain("| 12 / 341 ");
-    expect(lines[2]).toContain("| gateway-api-latency pending |");
+    expect(lines[2]).toContain("| 0 firing, 1 pending |");
     expect(lines[2]).toMatch(/\| met +\|$/);
     expect(lines[3]).toContain("skipped: one zone");
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);

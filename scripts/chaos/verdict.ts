@@ -129,23 +129,30 @@ export function verdictTable(results: readonly ExperimentResult[]): string {
       r.events ? String(r.events.lost) : "?",
       r.events ? String(r.events.duplicated) : "?",
       r.chainValid === undefined ? "?" : r.chainValid ? "yes" : "NO",
-      describeAlerts(r.alerts),
+      alertCounts(r.alerts),
       verdictOf(r),
     ];
   });
   return markdownTable(header, rows);
 }
 
-/** Each experiment's own checks and every missed one, as lines under the table. */
+/** `2 firing, 1 pending`: the names are listed under the table. */
+export function alertCounts(alerts: readonly SeenAlert[]): string {
+  const firing = alerts.filter((a) => a.state === "firing").length;
+  return alerts.length === 0 ? "none" : `${firing} firing, ${alerts.length - firing} pending`;
+}
+
+/** Each experiment's own checks, every missed one and the alerts it saw, as lines under the table. */
 export function checkLines(results: readonly ExperimentResult[]): string[] {
-  return results.flatMap((r) =>
-    checksOf(r)
+  return results.flatMap((r) => [
+    ...checksOf(r)
       .filter((c) => c.met === false || !commonNames.has(c.name))
       .map(
         (c) =>
           `- ${r.name}: ${c.name}: ${c.value} (target ${c.target})${c.met === undefined ? "" : c.met ? "" : " MISSED"}`,
       ),
-  );
+    ...(r.alerts.length > 0 ? [`- ${r.name}: alerts seen: ${describeAlerts(r.alerts)}`] : []),
+  ]);
 }
 
 const commonNames = new Set([
