@@ -55,8 +55,9 @@ options:
   --out FILE         also write every measurement as JSON
   --help             this text
 
-Service ports are the registry's (7101-7106): run it under flock /tmp/platform.lock when
-other checkouts may start services on this machine.`;
+With zone-kill the platform runs three zones (every service in zones a, b and c), else one.
+Service ports are the registry's (7101-7106; zones b and c 100 and 200 up): run it under
+flock /tmp/platform.lock when other checkouts may start services on this machine.`;
 
 function whole(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
