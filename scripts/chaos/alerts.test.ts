@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeAlerts, mergeAlerts, parseAlerts } from "./alerts.js";
+import { describeAlerts, mergeAlerts, parseAlerts, raisedSince } from "./alerts.js";
 
 const answer = (alerts: { alertname: string; service?: string; state: string }[]) => ({
   status: "success",
@@ -17,7 +17,14 @@ describe("alerts from Prometheus", () => {
   it("reads pending and firing alerts with their service", () => {
     expect(
       parseAlerts(answer([{ alertname: "orders-latency-burn", service: "orders", state: "firing" }])),
-    ).toEqual([{ name: "orders-latency-burn", service: "orders", state: "firing" }]);
+    ).toEqual([
+      {
+        name: "orders-latency-burn",
+        service: "orders",
+        state: "firing",
+        activeAt: Date.parse("2026-12-05T07:00:00Z"),
+      },
+    ]);
   });
 
   it("reads an empty or malformed answer as no alerts", () => {
@@ -44,5 +51,22 @@ describe("alerts from Prometheus", () => {
       ]),
     ).toBe("gateway-api-latency pending, HighLoad (orders) firing");
     expect(describeAlerts([])).toBe("none");
+  });
+
+  it("tells alerts raised during an experiment from those still active from an earlier one", () => {
+    const start = Date.parse("2026-12-05T07:00:00Z");
+    const earlier = {
+      name: "identity-latency-burn-page",
+      service: "identity",
+      state: "firing" as const,
+      activeAt: start - 1,
+    };
+    const raised = {
+      name: "orders-api-latency",
+      service: "orders",
+      state: "pending" as const,
+      activeAt: start + 1,
+    };
+    expect(raisedSince([earlier, raised], start)).toEqual({ raised: [raised], earlier: [earlier] });
   });
 });

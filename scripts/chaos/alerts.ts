@@ -10,11 +10,14 @@ export interface SeenAlert {
   readonly name: string;
   readonly service: string | undefined;
   readonly state: AlertState;
+  /** When it went pending (epoch ms), as Prometheus reports it; undefined if it did not say. */
+  readonly activeAt?: number | undefined;
 }
 
 interface PrometheusAlert {
   readonly labels: Readonly<Record<string, string>>;
   readonly state: string;
+  readonly activeAt?: string;
 }
 
 /** The alerts in one `/api/v1/alerts` answer (pending and firing; inactive ones are not listed). */
@@ -26,6 +29,7 @@ export function parseAlerts(body: unknown): SeenAlert[] {
       name: a.labels["alertname"] ?? "(unnamed)",
       service: a.labels["service"],
       state: a.state as AlertState,
+      activeAt: a.activeAt === undefined ? undefined : Date.parse(a.activeAt),
     }));
 }
 
@@ -52,6 +56,19 @@ export function describeAlerts(alerts: readonly SeenAlert[]): string {
   const label = (a: SeenAlert) =>
     a.service && !a.name.startsWith(`${a.service}-`) ? `${a.name} (${a.service})` : a.name;
   return alerts.map((a) => `${label(a)} ${a.state}`).join(", ");
+}
+
+/**
+ * Alerts raised since `since` (they went pending then or later), apart from those still
+ * active from before: a burn-rate alert looks back minutes to days, so one raised by an
+ * earlier experiment is still there during the next.
+ */
+export function raisedSince(
+  alerts: readonly SeenAlert[],
+  since: number,
+): { raised: SeenAlert[]; earlier: SeenAlert[] } {
+  const raised = alerts.filter((a) => a.activeAt === undefined || a.activeAt >= since);
+  return { raised, earlier: alerts.filter((a) => !raised.includes(a)) };
 }
 
 /** Polls Prometheus every `intervalMs` until stopped, remembering every alert it showed. */

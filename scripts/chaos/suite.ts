@@ -16,7 +16,7 @@ import { log } from "../../local/progress.js";
 import { redis } from "../../local/redis.js";
 import { localServers } from "../../local/servers.js";
 import { loadServiceRegistry, type RegisteredService } from "../../services/registry.js";
-import { AlertWatch } from "./alerts.js";
+import { AlertWatch, raisedSince } from "./alerts.js";
 import { chaosServerPorts, toxiproxyPorts } from "./environment.js";
 import {
   type Experiment,
@@ -222,6 +222,7 @@ function skipped(experiment: Experiment, reason: string): ExperimentResult {
     events: undefined,
     chainValid: undefined,
     alerts: [],
+    earlierAlerts: [],
     checks: [],
     timeline: {},
   };
@@ -283,7 +284,7 @@ async function runExperiment(experiment: Experiment, context: RunContext): Promi
   }
   await load.stop();
   const end = Date.now();
-  const alerts = (await watch.stop()).alerts;
+  const { raised: alerts, earlier: earlierAlerts } = raisedSince((await watch.stop()).alerts, start);
   log(`chaos: ${experiment.name}: waiting for the event pipeline to drain`);
   const events = await context.ledger.drain(marks, drainTimeoutMs).catch((err: unknown) => {
     error = `${error ? `${error}; ` : ""}events not counted: ${(err as Error).message}`;
@@ -311,6 +312,7 @@ async function runExperiment(experiment: Experiment, context: RunContext): Promi
     events,
     chainValid,
     alerts,
+    earlierAlerts,
     checks:
       experiment.checks?.({
         timeline,

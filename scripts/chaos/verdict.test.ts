@@ -16,6 +16,7 @@ const clean: ExperimentResult = {
   events: { committed: 400, unsent: 0, lost: 0, duplicated: 0, drainMs: 800 },
   chainValid: true,
   alerts: [{ name: "gateway-api-latency", service: "gateway", state: "pending" }],
+  earlierAlerts: [],
   checks: [],
   timeline: {},
 };
@@ -62,7 +63,7 @@ describe("verdicts", () => {
   it("lists missed checks with their values and targets", () => {
     expect(checkLines([{ ...clean, events: { ...clean.events!, lost: 3 } }])).toEqual([
       "- redis-kill: events lost in audit: 3 (target 0) MISSED",
-      "- redis-kill: alerts seen: gateway-api-latency pending",
+      "- redis-kill: alerts raised: gateway-api-latency pending",
     ]);
   });
 

@@ -33,7 +33,10 @@ export interface ExperimentResult {
   readonly events: EventAccount | undefined;
   /** `POST /v1/audit/verify` at the end: valid or not, or the error that kept it from answering. */
   readonly chainValid: boolean | undefined;
+  /** Alerts the suite's Prometheus raised (pending or firing) during the experiment. */
   readonly alerts: readonly SeenAlert[];
+  /** Alerts raised before the experiment and still pending or firing during it. */
+  readonly earlierAlerts: readonly SeenAlert[];
   readonly checks: readonly Check[];
   readonly timeline: Readonly<Record<string, number>>;
 }
@@ -112,7 +115,7 @@ export function verdictTable(results: readonly ExperimentResult[]): string {
     "lost (0)",
     "duplicated (0)",
     "chain valid",
-    "alerts seen",
+    "alerts raised",
     "verdict",
   ];
   const rows = results.map((r) => {
@@ -151,7 +154,10 @@ export function checkLines(results: readonly ExperimentResult[]): string[] {
         (c) =>
           `- ${r.name}: ${c.name}: ${c.value} (target ${c.target})${c.met === undefined ? "" : c.met ? "" : " MISSED"}`,
       ),
-    ...(r.alerts.length > 0 ? [`- ${r.name}: alerts seen: ${describeAlerts(r.alerts)}`] : []),
+    ...(r.alerts.length > 0 ? [`- ${r.name}: alerts raised: ${describeAlerts(r.alerts)}`] : []),
+    ...(r.earlierAlerts.length > 0
+      ? [`- ${r.name}: still active from before: ${describeAlerts(r.earlierAlerts)}`]
+      : []),
   ]);
 }
 
