@@ -33,13 +33,18 @@ export interface PlatformOptions {
   /** A slow path switched on in the gRPC services (services/runtime/faults.ts). */
   readonly faults?: LocalContext["faults"];
   /**
+   * Settings on top of local mode's, by service name: `{ gateway: { RATE_LIMIT_READ: ... } }`
+   * (the fuzz run raises the gateway's rate limits this way). Unknown services are refused.
+   */
+  readonly env?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
    * Simulated zones, 1 to 3 (default 1): every service runs once per zone (a, b, c), zone a
    * on the usual ports, b and c 100 and 200 up (local/zones.ts); callers balance over all.
    */
   readonly zones?: number;
   /**
-   * Changes a service's local environment before it starts (the chaos suite raises rate
-   * limits and routes a dependency through a fault proxy); the local one by default.
+   * Rewrites a service's whole environment last, for what depends on the values local mode
+   * made (the chaos suite points orders' database URL, password and all, at a fault proxy).
    */
   readonly serviceEnv?: (service: RegisteredService, env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
 }
@@ -108,6 +113,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   }
   const registry = await loadServiceRegistry();
   const services = runnableServices(registry, options.services);
+  const unknownEnv = Object.keys(options.env ?? {}).filter((name) => !registry.some((s) => s.name === name));
+  if (unknownEnv.length > 0) throw new Error(`settings given for unknown services: ${unknownEnv.join(", ")}`);
   // Servers someone else started (an earlier `npm run local -- up`) stay up afterwards.
   const ours = localServers.filter((s) => s.pid() === undefined);
   const stopOurs = async () => {
@@ -164,7 +171,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   /** Starts one replica and resolves once it is healthy. */
   const startReplica = async (i: number, zone: ZoneName) => {
     const service = services[i]!;
-    const env = localServiceEnv(service, context, zone);
+    const env = { ...localServiceEnv(service, context, zone), ...options.env?.[service.name] };
     const replica = startServiceProcess(
       service.name,
       bundles[i]!.file,

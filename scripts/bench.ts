@@ -149,7 +149,7 @@ ${verdictTable(list)}`);
     const perRequest = summaries[0]?.cpuPerRequestUs[options.profiledService];
     if (file) {
       const summary = summarizeProfile(JSON.parse(readFileSync(file, "utf8")), sourceMapResolver());
-      console.log(`\n${formatProfile(summary, perRequest)}\n(${file})`);
+      console.log(`\n${formatProfile(options.profiledService, summary, perRequest)}\n(${file})`);
     }
   }
   if (options.out) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type CpuProfile, categoryOf, summarizeProfile } from "./cpu-profile.js";
+import { type CpuProfile, categoryOf, formatProfile, summarizeProfile } from "./cpu-profile.js";
 
 describe("categoryOf", () => {
   it.each([
@@ -58,5 +58,17 @@ describe("summarizeProfile", () => {
       source: "node_modules/pino/lib/tools.js",
       line: 10,
     });
+  });
+});
+
+describe("formatProfile", () => {
+  it("names the profiled service and gives each category per request", () => {
+    const text = formatProfile(
+      "orders",
+      { busyMs: 2_000, idleMs: 500, categories: [{ category: "protobuf", share: 0.25 }], functions: [] },
+      400,
+    );
+    expect(text.split("\n")[0]).toBe("orders CPU profile: 2.00 s busy, 0.50 s idle");
+    expect(text).toMatch(/25\.0%\s+100 µs\/req\s+protobuf/);
   });
 });

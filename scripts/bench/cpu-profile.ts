@@ -194,12 +194,12 @@ export function newestProfile(dir: string): string | undefined {
   return files.length ? join(dir, files[files.length - 1]!) : undefined;
 }
 
-export function formatProfile(summary: ProfileSummary, usPerRequest?: number): string {
+export function formatProfile(service: string, summary: ProfileSummary, usPerRequest?: number): string {
   const pct = (share: number) => `${(share * 100).toFixed(1).padStart(5)}%`;
   const us = (share: number) =>
     usPerRequest ? `${(share * usPerRequest).toFixed(0).padStart(5)} µs/req` : "";
   return [
-    `gateway CPU profile: ${(summary.busyMs / 1000).toFixed(2)} s busy, ${(summary.idleMs / 1000).toFixed(2)} s idle`,
+    `${service} CPU profile: ${(summary.busyMs / 1000).toFixed(2)} s busy, ${(summary.idleMs / 1000).toFixed(2)} s idle`,
     "self time by category (share of busy time):",
     ...summary.categories.map((c) => `  ${pct(c.share)}  ${us(c.share)}  ${c.category}`),
     "top functions by self time:",

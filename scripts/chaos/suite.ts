@@ -129,10 +129,9 @@ async function wipe(toxiproxy: Toxiproxy): Promise<void> {
   rmSync(dataDir(), { recursive: true, force: true });
 }
 
-/** Services' environment in the suite: raised limits, orders' database through Toxiproxy. */
-function suiteServiceEnv(throughToxiproxy: boolean) {
+/** Orders' database through Toxiproxy, for the slow-dependency experiment. */
+function throughToxiproxyEnv(throughToxiproxy: boolean) {
   return (service: RegisteredService, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
-    if (service.name === "gateway") return { ...env, ...gatewayLimits };
     if (service.name === "orders" && throughToxiproxy && env["POSTGRES_URL"])
       return { ...env, POSTGRES_URL: throughProxy(env["POSTGRES_URL"], toxiproxyPorts.postgres) };
     return env;
@@ -369,7 +368,8 @@ export async function runSuite(options: ChaosOptions, hooks: SuiteHooks = {}): P
       gatewayPort: options.gatewayPort,
       wipe: false,
       keepServers: false,
-      serviceEnv: suiteServiceEnv(throughToxiproxy),
+      env: { gateway: gatewayLimits },
+      serviceEnv: throughToxiproxyEnv(throughToxiproxy),
     });
     const api = gatewayApi(platform.gatewayUrl);
     const registry = await loadServiceRegistry();

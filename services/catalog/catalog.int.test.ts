@@ -102,6 +102,24 @@ describe("catalog over real gRPC, PostgreSQL and Redis", () => {
     ]);
   });
 
+  // A repeated sku was INVALID_ARGUMENT (a 400), not the 409 the API's document promises.
+  it("refuses a second product with the same sku as ALREADY_EXISTS", async () => {
+    const first = newProduct();
+    await catalog.createProduct(first);
+    await expect(catalog.createProduct(newProduct({ sku: first.sku }))).rejects.toMatchObject({
+      code: Status.ALREADY_EXISTS,
+    });
+  });
+
+  it("refuses a NUL in a name, or in the listing's category filter, as INVALID_ARGUMENT before PostgreSQL sees it", async () => {
+    await expect(catalog.createProduct(newProduct({ name: "Shoe\u0000" }))).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+    });
+    await expect(catalog.listProducts({ category: "shoes\u0000" })).rejects.toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+    });
+  });
+
   it("answers NOT_FOUND for an unknown id and INVALID_ARGUMENT for a malformed one", async () => {
     await expect(catalog.getProduct({ id: randomUUID() })).rejects.toMatchObject({ code: Status.NOT_FOUND });
     await expect(catalog.getProduct({ id: "42" })).rejects.toMatchObject({ code: Status.INVALID_ARGUMENT });

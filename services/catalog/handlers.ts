@@ -1,5 +1,5 @@
 import type { CatalogService, Product } from "../gen/platform/catalog/v1/catalog_pb.js";
-import { invalidArgument, notFound } from "../runtime/errors.js";
+import { alreadyExists, invalidArgument, notFound } from "../runtime/errors.js";
 import type { EventOutbox } from "../runtime/event-wiring.js";
 import type { Database, Queryable } from "../runtime/postgres.js";
 import type { Handlers } from "../runtime/rpc/server.js";
@@ -7,7 +7,7 @@ import { type CachedProduct, type ProductCache, toCached } from "./cache.js";
 import { decodeCursor, encodeCursor, isUuid } from "./cursor.js";
 import { findProduct, insertProduct, listProducts, type ProductRow, updateProduct } from "./products.js";
 import { releaseStock, reserveStock, validateLines } from "./stock.js";
-import { requireAdmin, validateProductFields } from "./validate.js";
+import { requireAdmin, validateCategoryFilter, validateProductFields } from "./validate.js";
 
 type ProductMessage = Omit<Product, "$typeName" | "price"> & {
   price: { amountMinor: bigint; currency: string };
@@ -76,6 +76,7 @@ export function catalogHandlers(
     },
 
     async listProducts({ page, category }) {
+      validateCategoryFilter(category);
       const limit = pageSize(page?.limit ?? 0);
       const rows = await listProducts(db, {
         after: decodeCursor(page?.cursor ?? ""),
@@ -108,7 +109,9 @@ export function catalogHandlers(
           return row;
         })
         .catch((err: { code?: string }) => {
-          if (err.code === "23505") throw invalidArgument("sku already used", { sku: "must be unique" });
+          // The API's 409: the document promises it for a second product with the same sku.
+          if (err.code === "23505")
+            throw alreadyExists(`sku ${fields.sku} is already used by another product`);
           throw err;
         });
       await cache.put(created);

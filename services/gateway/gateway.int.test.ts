@@ -446,6 +446,14 @@ describe("client mistakes", () => {
     expect(answer).toBe(413);
   });
 
+  // Found by Schemathesis: Node answered a bare 431 with no body and no request id.
+  it("a request line and headers over the limit are a 431 problem document", async () => {
+    const answer = await call(main, "GET", `/v1/products?category=${"x".repeat(20_000)}`);
+    expect([answer.status, answer.body["type"]]).toEqual([431, "/problems/headers-too-large"]);
+    expect(answer.headers.get("content-type")).toBe("application/problem+json");
+    expect(answer.headers.get("x-request-id")).toBe(answer.body["requestId"]);
+  });
+
   it("an unknown route is a 404 problem", async () => {
     const answer = await call(main, "GET", "/v1/nothing-here");
     expect([answer.status, answer.body["type"]]).toEqual([404, "/problems/not-found"]);

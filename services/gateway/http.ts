@@ -1,5 +1,8 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { HttpProblem } from "./problems.js";
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
+import { HttpProblem, type ProblemKind, problemKinds, problemType } from "./problems.js";
+
+/** The largest request line and headers the server reads (Node's `maxHeaderSize`). */
+export const maxHeaderBytes = 16 * 1024;
 
 /**
  * The HTTP edges of a request: reading a body within a limit, its media type, JSON
@@ -135,4 +138,39 @@ export function toJson(body: unknown): string {
     if (err instanceof TypeError && /BigInt/i.test(err.message)) return JSON.stringify(body, jsonReplacer);
     throw err;
   }
+}
+
+/**
+ * The answer to a request Node's HTTP parser refused before the gateway saw it (the server's
+ * `clientError`): a problem document like every other refusal, instead of Node's bare status
+ * line. A request line and headers over the server's limit (`maxHeaderSize`) is a 431, a head
+ * not sent in time a 408, anything else the parser cannot read a 400. Undefined when there is
+ * no one to answer (the client reset the connection).
+ */
+export function clientErrorReply(
+  err: NodeJS.ErrnoException,
+  requestId: string,
+): { status: number; raw: string } | undefined {
+  if (err.code === "ECONNRESET" || err.code === "EPIPE") return undefined;
+  const [kind, detail]: [ProblemKind, string] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [
+          "headers-too-large",
+          `the request line and headers may be at most ${maxHeaderBytes} bytes; send long values in the body`,
+        ]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? ["request-timeout", "the request was not received in time"]
+        : ["bad-request", `the request is not valid HTTP/1.1 (${err.code ?? "unreadable"})`];
+  const { status, title } = problemKinds[kind];
+  const body = JSON.stringify({ type: problemType(kind), title, status, detail, requestId });
+  const raw = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    "Content-Type: application/problem+json",
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-Id: ${requestId}`,
+    "Connection: close",
+    "",
+    body,
+  ].join("\r\n");
+  return { status, raw };
 }

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { httpMethods, publishedDocument } from "./openapi.js";
+import { anyRequestProblems, bodyProblems, httpMethods, publishedDocument } from "./openapi.js";
 import { Router } from "./router.js";
 import { routes } from "./routes.js";
 import spec from "./service.js";
@@ -89,6 +89,39 @@ describe("the OpenAPI document", () => {
     expect(new Set(Object.values(routes).map((r) => r.upstream))).toEqual(new Set(spec.calls));
   });
 
+  it("links responses only to operations it has, with their own parameters and body fields", () => {
+    const byId = new Map(operations.map(({ operation }) => [operation.operationId, operation]));
+    const links = operations.flatMap(({ operation }) =>
+      Object.values(operation.responses).flatMap((response) => Object.values(response.links ?? {})),
+    );
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) {
+      const target = byId.get(link.operationId);
+      expect(target, link.operationId).toBeDefined();
+      const parameters = (target!.parameters ?? []).map((p) => p.name);
+      expect(parameters).toEqual(expect.arrayContaining(Object.keys(link.parameters ?? {})));
+      const bodyRef = target!.requestBody?.content["application/json"].schema["$ref"] as string | undefined;
+      const bodySchema = bodyRef ? document.components.schemas[bodyRef.split("/").at(-1)!] : undefined;
+      const fields = Object.keys((bodySchema?.["properties"] ?? {}) as object);
+      expect(fields).toEqual(expect.arrayContaining(Object.keys(link.requestBody ?? {})));
+    }
+  });
+
+  // Found by Schemathesis: listProducts and search documented only their 200, so a bad
+  // cursor's 400 (and any 429 or 5xx) was outside the contract.
+  it("documents on every operation the problems any request can meet, and 413 and 415 where it takes a body", () => {
+    for (const { operation } of operations) {
+      const statuses = Object.keys(operation.responses);
+      const expected = [...anyRequestProblems, ...(operation.requestBody ? bodyProblems : [])].map(String);
+      expect([operation.operationId, statuses]).toEqual([
+        operation.operationId,
+        expect.arrayContaining(expected),
+      ]);
+      for (const status of expected)
+        expect(Object.keys(operation.responses[status]!.content ?? {})).toEqual(["application/problem+json"]);
+    }
+  });
+
   it("uses only methods the router knows", () => {
     for (const { method } of operations) expect(httpMethods).toContain(method);
   });
@@ -143,6 +176,27 @@ describe("request validation from the document", () => {
         validators.get("listProducts")!.parameters({ params: {}, query: { limit: "500" }, headers: {} }),
       ),
     ).toEqual([{ parameter: "limit", detail: "must be <= 100" }]);
+  });
+
+  // Found by Schemathesis: 2048 characters of any text, percent-encoded, outgrew the server's
+  // 16 KiB request head (a bare 431). Cursors are base64url, and now the document says so.
+  it("refuses a cursor that is not base64url, whatever its length", () => {
+    const cursor = "\u0090\u{f2196}".repeat(600);
+    for (const operation of ["listProducts", "search", "listDeliveries", "entityHistory"]) {
+      const params: Record<string, string> =
+        operation === "listDeliveries" ? { id: "x" } : { type: "order", id: "o-1" };
+      expect(
+        validationErrors(() =>
+          validators.get(operation)!.parameters({ params, query: { cursor }, headers: {} }),
+        ),
+      ).toEqual(
+        expect.arrayContaining([{ parameter: "cursor", detail: 'must match pattern "^[A-Za-z0-9_-]*$"' }]),
+      );
+    }
+    const valid = Buffer.from('["2026-01-01T00:00:00Z","x"]').toString("base64url");
+    expect(
+      validators.get("listProducts")!.parameters({ params: {}, query: { cursor: valid }, headers: {} }).query,
+    ).toEqual({ cursor: valid });
   });
 
   it("pages the audit history by the audit service's own bounds (up to 500)", () => {

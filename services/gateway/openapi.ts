@@ -6,6 +6,9 @@
  */
 
 import * as auditPage from "../audit/paging.js";
+import { productLimits } from "../catalog/validate.js";
+import { maxPasswordLength, minPasswordLength } from "../identity/password-rules.js";
+import { eventTypeLimits, eventTypePattern } from "../notifications/event-types.js";
 import { idempotencyKeyPattern, orderLimits } from "../orders/requests.js";
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -20,10 +23,23 @@ export interface Parameter {
   readonly schema: JsonSchema;
 }
 
+/**
+ * How a response leads to the next call (OpenAPI links): the values of its parameters or
+ * body as runtime expressions, e.g. `$response.body#/id`. Clients and Schemathesis's stateful
+ * phase follow them.
+ */
+export interface Link {
+  readonly operationId: string;
+  readonly description?: string;
+  readonly parameters?: Readonly<Record<string, string>>;
+  readonly requestBody?: Readonly<Record<string, string>>;
+}
+
 export interface Response {
   readonly description: string;
   readonly headers?: Readonly<Record<string, { description: string; schema: JsonSchema }>>;
   readonly content?: Readonly<Record<string, { schema: JsonSchema }>>;
+  readonly links?: Readonly<Record<string, Link>>;
 }
 
 export interface Operation {
@@ -79,12 +95,41 @@ const json = (schema: JsonSchema) => ({ "application/json": { schema } });
 const body = (name: string) => ({ required: true as const, content: json(ref(name)) });
 const ok = (description: string, schema: string): Response => ({ description, content: json(ref(schema)) });
 const noContent: Response = { description: "Done; no content" };
+const linked = (response: Response, links: Record<string, Link>): Response => ({ ...response, links });
+/** A link that passes the response's `pointer` (a JSON pointer into its body) as the path parameter `name`. */
+const byId = (operationId: string, description: string, pointer = "/id", name = "id"): Link => ({
+  operationId,
+  description,
+  parameters: { [name]: `$response.body#${pointer}` },
+});
+/** Links from a response holding a refresh token to what can be done with it. */
+const refreshLinks = {
+  Refresh: {
+    operationId: "refresh",
+    description: "Rotate the refresh token",
+    requestBody: { refreshToken: "$response.body#/refreshToken" },
+  },
+  Logout: {
+    operationId: "logout",
+    description: "End this session",
+    requestBody: { refreshToken: "$response.body#/refreshToken" },
+  },
+} satisfies Record<string, Link>;
 
-/** The problem responses an operation can answer, by status. */
+/**
+ * Problems any request can meet, whatever its operation, so `publishedDocument` adds them to
+ * every one: a malformed request or parameter (400), credentials refused, which public routes
+ * check too (401), a rate limit (429), a request head over the server's limit (431), the
+ * gateway's own failure (500) and an upstream's (502-504).
+ */
+export const anyRequestProblems = [400, 401, 429, 431, 500, 502, 503, 504] as const;
+/** And those of a request with a body: too large (413), not JSON (415). */
+export const bodyProblems = [413, 415] as const;
+
+/** The problem responses of these statuses. */
 function problems(...statuses: number[]): Record<string, Response> {
-  const always = [400, 429, 500, 502, 503, 504];
   return Object.fromEntries(
-    [...new Set([...always, ...statuses])].sort().map((status) => [
+    [...new Set(statuses)].sort().map((status) => [
       String(status),
       {
         description: "A problem (RFC 9457); `type` names its kind",
@@ -108,8 +153,13 @@ const queryParam = (name: string, schema: JsonSchema, description: string): Para
   schema,
 });
 const pageOf = (maximum: number, fallback: number) => [
-  // Search's cursors carry the last name of a page sorted by name: up to 200 characters of UTF-8.
-  queryParam("cursor", string({ maxLength: 2048 }), "`nextCursor` of the previous page; omit for the first"),
+  // Search's cursors carry the last name of a page sorted by name: up to 200 characters of UTF-8,
+  // base64url like every service's cursors, so a cursor's URL is never longer than 2048 bytes.
+  queryParam(
+    "cursor",
+    string({ maxLength: 2048, pattern: "^[A-Za-z0-9_-]*$" }),
+    "`nextCursor` of the previous page; omit for the first",
+  ),
   queryParam(
     "limit",
     integer({ minimum: 1, maximum }),
@@ -118,6 +168,17 @@ const pageOf = (maximum: number, fallback: number) => [
 ];
 const page = pageOf(100, 20);
 const idParam = (what: string) => pathParam("id", uuid, `The ${what}'s id`);
+
+/** A category: a lowercase slug such as "shoes". */
+const category = string({ pattern: productLimits.category, description: 'A lowercase slug such as "shoes"' });
+/** What a product's writer sets, within catalog's own bounds (services/catalog/validate.ts). */
+const productFields = {
+  name: string({ minLength: 1, maxLength: productLimits.maxName, pattern: productLimits.line }),
+  description: string({ maxLength: productLimits.maxDescription, pattern: productLimits.lines }),
+  category,
+  price: ref("ProductPrice"),
+  stock: integer({ minimum: 0, maximum: productLimits.maxStock }),
+};
 
 const schemas: Record<string, JsonSchema> = {
   Problem: {
@@ -157,7 +218,11 @@ const schemas: Record<string, JsonSchema> = {
   SignUp: object(
     {
       email: string({ format: "email", maxLength: 254 }),
-      password: string({ minLength: 1, maxLength: 1024 }),
+      password: string({
+        minLength: minPasswordLength,
+        maxLength: maxPasswordLength,
+        description: "Must not contain the email address",
+      }),
       name: string({ minLength: 1, maxLength: 200 }),
     },
     ["email", "password", "name"],
@@ -219,25 +284,22 @@ const schemas: Record<string, JsonSchema> = {
   ProductList: listOf("Product"),
   NewProduct: object(
     {
-      sku: string({ minLength: 1, maxLength: 64 }),
-      name: string({ minLength: 1, maxLength: 200 }),
-      description: string({ maxLength: 5000 }),
-      category: string({ minLength: 1, maxLength: 64 }),
-      price: ref("Money"),
-      stock: integer({ minimum: 0, maximum: 2_147_483_647 }),
+      sku: string({ pattern: productLimits.sku, description: "2 to 64 of A-Z, 0-9 and -" }),
+      ...productFields,
     },
     ["sku", "name", "category", "price"],
   ),
-  ProductChanges: object(
+  ProductChanges: object(productFields, [], { minProperties: 1 }),
+  ProductPrice: object(
     {
-      name: string({ minLength: 1, maxLength: 200 }),
-      description: string({ maxLength: 5000 }),
-      category: string({ minLength: 1, maxLength: 64 }),
-      price: ref("Money"),
-      stock: integer({ minimum: 0, maximum: 2_147_483_647 }),
+      amountMinor: integer({
+        minimum: 0,
+        maximum: productLimits.maxPriceMinor,
+        description: "Minor units (cents)",
+      }),
+      currency: string({ pattern: "^[A-Z]{3}$", description: "ISO 4217" }),
     },
-    [],
-    { minProperties: 1 },
+    ["amountMinor", "currency"],
   ),
   SearchHit: object(
     {
@@ -300,9 +362,13 @@ const schemas: Record<string, JsonSchema> = {
       eventTypes: {
         type: "array",
         minItems: 1,
-        maxItems: 50,
+        maxItems: eventTypeLimits.maxTypes,
         uniqueItems: true,
-        items: string({ minLength: 1, maxLength: 100 }),
+        items: string({
+          maxLength: eventTypeLimits.maxLength,
+          pattern: eventTypePattern,
+          description: 'A CloudEvent type such as "platform.orders.order.confirmed", or one ending in ".*"',
+        }),
       },
     },
     ["url", "eventTypes"],
@@ -363,6 +429,11 @@ const schemas: Record<string, JsonSchema> = {
   ),
 };
 
+const orderLinks = {
+  GetOrder: byId("getOrder", "Read the order"),
+  CancelOrder: byId("cancelOrder", "Cancel the order"),
+};
+
 const entityParams = [
   pathParam("type", string({ pattern: "^[a-z][a-z0-9_-]{0,63}$" }), "The entity type, e.g. `order`"),
   pathParam("id", string({ pattern: "^[A-Za-z0-9_.:-]{1,128}$" }), "The entity's id"),
@@ -376,7 +447,16 @@ export const paths: Record<string, PathItem> = {
       summary: "Create a user account",
       tags: ["auth"],
       requestBody: body("SignUp"),
-      responses: { "201": ok("The new user", "Registered"), ...problems(409) },
+      responses: {
+        "201": linked(ok("The new user", "Registered"), {
+          Login: {
+            operationId: "login",
+            description: "Log the new user in",
+            requestBody: { email: "$request.body#/email", password: "$request.body#/password" },
+          },
+        }),
+        ...problems(409),
+      },
     },
   },
   "/v1/auth/login": {
@@ -385,7 +465,7 @@ export const paths: Record<string, PathItem> = {
       summary: "Exchange email and password for an access and a refresh token",
       tags: ["auth"],
       requestBody: body("Login"),
-      responses: { "200": ok("Tokens", "Tokens"), ...problems(401) },
+      responses: { "200": linked(ok("Tokens", "Tokens"), refreshLinks), ...problems(401) },
     },
   },
   "/v1/auth/refresh": {
@@ -394,7 +474,7 @@ export const paths: Record<string, PathItem> = {
       summary: "Exchange a refresh token for new tokens; the presented one is spent (rotation)",
       tags: ["auth"],
       requestBody: body("RefreshToken"),
-      responses: { "200": ok("New tokens", "Tokens"), ...problems(401) },
+      responses: { "200": linked(ok("New tokens", "Tokens"), refreshLinks), ...problems(401) },
     },
   },
   "/v1/auth/logout": {
@@ -414,7 +494,12 @@ export const paths: Record<string, PathItem> = {
         "A user may hold only a few keys at once (a deployment setting); one more is a 422 until one is deleted.",
       tags: ["auth"],
       requestBody: body("NewApiKey"),
-      responses: { "201": ok("The key and its secret", "ApiKey"), ...problems(401, 403, 422) },
+      responses: {
+        "201": linked(ok("The key and its secret", "ApiKey"), {
+          DeleteApiKey: byId("deleteApiKey", "Delete this key", "/keyId", "keyId"),
+        }),
+        ...problems(401, 403, 422),
+      },
     },
   },
   "/v1/auth/api-keys/{keyId}": {
@@ -431,7 +516,7 @@ export const paths: Record<string, PathItem> = {
       operationId: "listProducts",
       summary: "List products, oldest first, a page at a time",
       tags: ["catalog"],
-      parameters: [...page, queryParam("category", string({ maxLength: 64 }), "Only this category")],
+      parameters: [...page, queryParam("category", category, "Only this category")],
       responses: { "200": ok("A page of products", "ProductList") },
     },
     post: {
@@ -439,7 +524,13 @@ export const paths: Record<string, PathItem> = {
       summary: "Add a product (admin)",
       tags: ["catalog"],
       requestBody: body("NewProduct"),
-      responses: { "201": ok("The new product", "Product"), ...problems(401, 403, 409) },
+      responses: {
+        "201": linked(ok("The new product", "Product"), {
+          GetProduct: byId("getProduct", "Read the new product"),
+          UpdateProduct: byId("updateProduct", "Change the new product"),
+        }),
+        ...problems(401, 403, 409),
+      },
     },
   },
   "/v1/products/{id}": {
@@ -456,7 +547,12 @@ export const paths: Record<string, PathItem> = {
       tags: ["catalog"],
       parameters: [idParam("product")],
       requestBody: body("ProductChanges"),
-      responses: { "200": ok("The product as changed", "Product"), ...problems(401, 403, 404) },
+      responses: {
+        "200": linked(ok("The product as changed", "Product"), {
+          GetProduct: byId("getProduct", "Read the product back"),
+        }),
+        ...problems(401, 403, 404),
+      },
     },
   },
   "/v1/search": {
@@ -466,7 +562,7 @@ export const paths: Record<string, PathItem> = {
       tags: ["search"],
       parameters: [
         queryParam("q", string({ minLength: 1, maxLength: 200 }), "Words to look for"),
-        queryParam("category", string({ maxLength: 64 }), "Only this category"),
+        queryParam("category", category, "Only this category"),
         queryParam("minPrice", minorUnits, "Lowest price, minor units"),
         queryParam("maxPrice", minorUnits, "Highest price, minor units"),
         ...page,
@@ -491,11 +587,17 @@ export const paths: Record<string, PathItem> = {
       ],
       requestBody: body("NewOrder"),
       responses: {
-        "201": ok(
-          "The order: confirmed, rejected (with its reason), or pending while stock is being reserved",
-          "Order",
+        "201": linked(
+          ok(
+            "The order: confirmed, rejected (with its reason), or pending while stock is being reserved",
+            "Order",
+          ),
+          orderLinks,
         ),
-        "200": ok("The order this Idempotency-Key placed before (`Idempotent-Replayed: true`)", "Order"),
+        "200": linked(
+          ok("The order this Idempotency-Key placed before (`Idempotent-Replayed: true`)", "Order"),
+          orderLinks,
+        ),
         ...problems(401, 422),
       },
     },
@@ -515,7 +617,12 @@ export const paths: Record<string, PathItem> = {
       summary: "Cancel an order (its owner or an admin)",
       tags: ["orders"],
       parameters: [idParam("order")],
-      responses: { "200": ok("The cancelled order", "Order"), ...problems(401, 403, 404, 422) },
+      responses: {
+        "200": linked(ok("The cancelled order", "Order"), {
+          GetOrder: byId("getOrder", "Read the order back"),
+        }),
+        ...problems(401, 403, 404, 422),
+      },
     },
   },
   "/v1/webhooks": {
@@ -524,7 +631,13 @@ export const paths: Record<string, PathItem> = {
       summary: "Subscribe a URL to event types; deliveries are HMAC-signed with the returned secret",
       tags: ["webhooks"],
       requestBody: body("NewWebhook"),
-      responses: { "201": ok("The subscription and its secret", "WebhookCreated"), ...problems(401, 422) },
+      responses: {
+        "201": linked(ok("The subscription and its secret", "WebhookCreated"), {
+          ListDeliveries: byId("listDeliveries", "The subscription's deliveries", "/webhook/id"),
+          DeleteWebhook: byId("deleteWebhook", "Delete the subscription", "/webhook/id"),
+        }),
+        ...problems(401, 422),
+      },
     },
     get: {
       operationId: "listWebhooks",
@@ -627,9 +740,17 @@ export function publishedDocument(
           route.auth === "admin"
             ? { description: `${operation.description ?? ""}Requires the admin role.` }
             : {};
+        const generic = [...anyRequestProblems, ...(operation.requestBody ? bodyProblems : [])];
+        const responses = { ...operation.responses, ...problems(...generic) };
         return [
           method,
-          { ...operation, ...extra, security: security[route.auth], "x-rate-limit-class": route.routeClass },
+          {
+            ...operation,
+            ...extra,
+            responses,
+            security: security[route.auth],
+            "x-rate-limit-class": route.routeClass,
+          },
         ];
       }),
     );

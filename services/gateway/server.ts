@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../runtime/logger.js";
@@ -10,6 +11,7 @@ import { JwtVerifier } from "./auth/jwt.js";
 import { RedisNonceStore } from "./auth/nonces.js";
 import { SignatureVerifier } from "./auth/signing.js";
 import { type GatewayConfig, loadGatewayConfig } from "./config.js";
+import { clientErrorReply, maxHeaderBytes } from "./http.js";
 import { publishedDocument } from "./openapi.js";
 import { type BuiltIn, createPipeline, operationsOf } from "./pipeline.js";
 import { HttpProblem, type ProblemKind, problemKinds, problemType, UpstreamError } from "./problems.js";
@@ -199,7 +201,12 @@ export async function startGateway(
   });
 
   const server = http.createServer(
-    { keepAliveTimeout: 65_000, headersTimeout: 10_000, requestTimeout: 60_000, maxHeaderSize: 16 * 1024 },
+    {
+      keepAliveTimeout: 65_000,
+      headersTimeout: 10_000,
+      requestTimeout: 60_000,
+      maxHeaderSize: maxHeaderBytes,
+    },
     (req, res) => {
       handle(req, res).catch((err: unknown) => {
         logger.error({ err }, "request failed outside the pipeline");
@@ -207,6 +214,19 @@ export async function startGateway(
       });
     },
   );
+  // Requests the HTTP parser refuses never reach the pipeline: they get a problem document too.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    const requestId = randomUUID();
+    // As Node does: a connection whose current response has begun cannot take another.
+    const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    const reply = socket.writable && !answering ? clientErrorReply(err, requestId) : undefined;
+    if (!reply) {
+      socket.destroy();
+      return;
+    }
+    logger.info({ requestId, status: reply.status, code: err.code }, "request refused by the HTTP parser");
+    socket.end(reply.raw);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.PORT, config.HOST, () => resolve());

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type Algorithm, hash, parseOptions, verify } from "@node-rs/argon2";
+import { maxPasswordLength, minPasswordLength } from "./password-rules.js";
 
 /**
  * argon2id with OWASP's baseline for it (Password Storage Cheat Sheet): 19 MiB of memory,
@@ -16,9 +17,7 @@ export const argon2Parameters = {
   parallelism: 1,
 } as const;
 
-export const minPasswordLength = 12;
-/** argon2 takes any length; the cap only bounds the work a single request can ask for. */
-export const maxPasswordLength = 256;
+export { maxPasswordLength, minPasswordLength } from "./password-rules.js";
 
 /** Why a password is refused, or undefined when it is acceptable for this email. */
 export function passwordProblem(password: string, normalisedEmail: string): string | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventTypeProblem, matchesEventType, patternsMatching } from "./event-types.js";
+import { eventTypePattern, eventTypeProblem, matchesEventType, patternsMatching } from "./event-types.js";
 
 const relayed = ["identity", "catalog", "orders"];
 
@@ -54,5 +54,26 @@ describe("matching an event type", () => {
     ["platform.catalog.*", "platform.orders.order.confirmed", false],
   ])("%s matches %s: %s", (pattern, type, expected) => {
     expect(matchesEventType(pattern, type)).toBe(expected);
+  });
+});
+
+describe("the event-type pattern the public API's schema states", () => {
+  it("accepts exactly the forms the service takes", () => {
+    const pattern = new RegExp(eventTypePattern);
+    const formProblem = eventTypeProblem("x", ["orders"]);
+    const samples = [
+      "platform.orders.order.confirmed",
+      "platform.orders.order.*",
+      "platform.orders.*",
+      "platform.*",
+      "platform.orders.order",
+      "platform.orders.order.confirmed.*",
+      "platform.Orders.order.confirmed",
+      "platform..order.confirmed",
+      "orders.order.confirmed",
+      "platform.orders.order-line.stock-reserved",
+    ];
+    for (const type of samples)
+      expect([type, pattern.test(type)]).toEqual([type, eventTypeProblem(type, ["orders"]) !== formProblem]);
   });
 });

@@ -8,6 +8,9 @@ const segment = "[a-z0-9]+(?:-[a-z0-9]+)*";
 const exactType = new RegExp(`^platform\\.${segment}\\.${segment}\\.${segment}$`);
 const wildcardType = new RegExp(`^platform(?:\\.${segment}){0,2}\\.\\*$`);
 
+/** Either form, as the public API's schema states it (NewWebhook in the gateway's openapi.ts). */
+export const eventTypePattern = `^platform(?:\\.${segment}\\.${segment}\\.${segment}|(?:\\.${segment}){0,2}\\.\\*)$`;
+
 /** Bounds shared with the public API's schema (NewWebhook in the gateway's openapi.ts). */
 export const eventTypeLimits = { maxTypes: 50, maxLength: 100 } as const;
 

@@ -24,15 +24,10 @@ export function searchHandlers(client: Client, alias: string): Handlers<typeof S
         },
         { requestTimeout: Math.max(100, Math.min(call.remainingMs() - 50, 10_000)) },
       );
-      // The caller left: stop the request. The client throws from abort() when the request
-      // is between retries (OpenSearch answering 503 while it stops or starts); thrown from
-      // an abort listener, that would end the process.
+      // Returns nothing: abort() returns the request, a thenable, and an EventTarget listener's
+      // returned thenable that rejects (as an aborted request does) is rethrown uncaught.
       const abort = () => {
-        try {
-          pending.abort();
-        } catch {
-          // Nothing left to stop: the rejection below reports the call.
-        }
+        pending.abort();
       };
       call.signal.addEventListener("abort", abort, { once: true });
       try {
