@@ -42,6 +42,11 @@ export interface PlatformOptions {
    * on the usual ports, b and c 100 and 200 up (local/zones.ts); callers balance over all.
    */
   readonly zones?: number;
+  /**
+   * Rewrites a service's whole environment last, for what depends on the values local mode
+   * made (the chaos suite points orders' database URL, password and all, at a fault proxy).
+   */
+  readonly serviceEnv?: (service: RegisteredService, env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
 }
 
 export interface RunningPlatform {
@@ -166,10 +171,11 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   /** Starts one replica and resolves once it is healthy. */
   const startReplica = async (i: number, zone: ZoneName) => {
     const service = services[i]!;
+    const env = { ...localServiceEnv(service, context, zone), ...options.env?.[service.name] };
     const replica = startServiceProcess(
       service.name,
       bundles[i]!.file,
-      { ...localServiceEnv(service, context, zone), ...options.env?.[service.name] },
+      options.serviceEnv ? options.serviceEnv(service, env) : env,
       logDir,
       { zone, ofZones: zones.length },
     );

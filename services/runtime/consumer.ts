@@ -154,6 +154,19 @@ export class EventConsumer {
   }
 
   async start(): Promise<void> {
+    await this.#consume();
+    this.#consumer.on("consumer:lag", (lag: Map<string, bigint[]>) => {
+      for (const [topic, partitions] of lag)
+        this.#lag.set(
+          topic,
+          partitions.reduce((sum, p) => sum + Math.max(0, Number(p)), 0),
+        );
+    });
+    this.#consumer.startLagMonitoring({ topics: [...this.options.topics] }, 15_000);
+  }
+
+  /** Opens a stream from the committed offsets and reads it, one batch at a time, until it ends. */
+  async #consume(): Promise<void> {
     const stream = await this.#consumer.consume({
       topics: [...this.options.topics],
       mode: "committed",
@@ -162,8 +175,12 @@ export class EventConsumer {
       maxWaitTime: 500,
     });
     this.#stream = stream;
-    // One batch at a time keeps each partition in order; messages buffer while we work.
-    void (async () => {
+    void this.#read(stream);
+  }
+
+  async #read(stream: MessagesStream<string, string, string, string>): Promise<void> {
+    try {
+      // One batch at a time keeps each partition in order; messages buffer while we work.
       const batches = messageBatches<StringMessage>(stream, this.options.batch ?? defaultBatchLimits);
       for await (const batch of batches) {
         // Read after shutdown began: left uncommitted, for the next member of the group.
@@ -175,15 +192,28 @@ export class EventConsumer {
           this.#inFlight -= batch.length;
         }
       }
-    })().catch((err: unknown) => this.options.logger.error({ err }, "event stream ended"));
-    this.#consumer.on("consumer:lag", (lag: Map<string, bigint[]>) => {
-      for (const [topic, partitions] of lag)
-        this.#lag.set(
-          topic,
-          partitions.reduce((sum, p) => sum + Math.max(0, Number(p)), 0),
-        );
-    });
-    this.#consumer.startLagMonitoring({ topics: [...this.options.topics] }, 15_000);
+    } catch (err) {
+      this.options.logger.error({ err }, "event stream failed");
+    }
+    if (this.#stopping) return;
+    // The client ends a stream when a fetch fails (the broker was lost, say): without a new
+    // one, the service would stay in its group and never consume again. The new stream
+    // starts from the committed offsets; what was handled since is skipped by its event id.
+    this.options.logger.warn(
+      { err: stream.errored?.message },
+      "event stream ended; consuming again from the committed offsets",
+    );
+    for (let attempt = 1; !this.#stopping; attempt++) {
+      await sleep(Math.min(500 * attempt, 5_000));
+      if (this.#stopping) return;
+      try {
+        await this.#consume();
+        return;
+      } catch (err) {
+        if (attempt === 1 || attempt % 10 === 0)
+          this.options.logger.warn({ err: (err as Error).message, attempt }, "cannot consume yet; retrying");
+      }
+    }
   }
 
   /** Finishes the batch in hand, commits what was handled, and leaves the group. */

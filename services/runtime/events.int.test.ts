@@ -174,6 +174,30 @@ describe("the outbox and the consumer on the shared broker", () => {
     expect(Number(unpublished)).toBe(0);
   });
 
+  it("keeps relaying after the server ends its connections (a restart, a failover)", async () => {
+    // Every connection to the test database but this query's: the relay's held one among them.
+    await db.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    const orderId = randomUUID();
+    for (let step = 1; step <= 3; step++)
+      await until(
+        () =>
+          db
+            .transaction((tx) => appendEvent(tx, topic, event(orderId, step)))
+            .then(() => true)
+            .catch(() => false),
+        10_000,
+        `event ${step} committed`,
+      );
+    await until(
+      async () => (await handledCount([orderId])) >= 3,
+      20_000,
+      "three events after the disconnection",
+    );
+    expect((await handledSteps([orderId])).get(orderId)).toEqual([1, 2, 3]);
+  });
+
   it("handles an event delivered twice only once", async () => {
     const orderId = randomUUID();
     const once = event(orderId, 1);
@@ -318,6 +342,53 @@ describe("a Kafka outage in the middle of a stream of writes", () => {
       );
       expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
       expect(rows.every((r) => Number(r.copies) === 1)).toBe(true);
+    } finally {
+      await consumer.stop();
+      await relay.stop();
+      await relayProducer.close();
+      await dlqProducer.close();
+    }
+  }, 180_000);
+
+  it("goes on consuming after the broker it was reading from is killed and comes back", async () => {
+    const kafka = { KAFKA_BROKERS: brokers, KAFKA_SASL_MECHANISM: "SCRAM-SHA-512" as const };
+    await createTopics(brokers, ["crash.events.v1", "crash.dlq"]);
+    await db.query("CREATE TABLE crash_received (event_id uuid, seq int)");
+    const relayProducer = createProducer(kafka, "crash-relay");
+    const relay = new OutboxRelay({ service: "crash", db, producer: relayProducer, logger, pollMs: 200 });
+    const dlqProducer = createProducer(kafka, "crash-dlq");
+    const consumer = new EventConsumer({
+      service: "crash",
+      group: "crash-store",
+      topics: ["crash.events.v1"],
+      kafka,
+      deadLetterTopic: "crash.dlq",
+      producer: dlqProducer,
+      logger,
+      db,
+      async handler(events, { tx }) {
+        for (const e of events)
+          await tx!.query("INSERT INTO crash_received VALUES ($1, $2)", [
+            e.id,
+            (e.data as { order: { step: number } }).order.step,
+          ]);
+      },
+    });
+    const received = async () =>
+      Number((await db.query<{ n: string }>("SELECT count(DISTINCT seq) AS n FROM crash_received"))[0]!.n);
+    const orderId = randomUUID();
+    const write = (seq: number) =>
+      db.transaction((tx) => appendEvent(tx, "crash.events.v1", event(orderId, seq)));
+    relay.start();
+    await consumer.start();
+    try {
+      for (let seq = 1; seq <= 10; seq++) await write(seq);
+      await until(async () => (await received()) >= 10, 30_000, "10 events before the crash");
+      process.kill(broker.pid()!, "SIGKILL"); // a crash: no controlled shutdown
+      await sleep(2_000);
+      await broker.start();
+      for (let seq = 11; seq <= 20; seq++) await write(seq);
+      await until(async () => (await received()) >= 20, 90_000, "20 events after the crash");
     } finally {
       await consumer.stop();
       await relay.stop();

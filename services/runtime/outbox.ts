@@ -106,6 +106,14 @@ export class OutboxRelay {
         return undefined;
       });
       if (!client) continue;
+      // A connection the server ends while the relay holds it (a restart, a failover) emits
+      // "error" on the client, which no pool listens for while the client is checked out:
+      // unheard, it would end the process. Heard, it ends this round, and the loop reconnects.
+      let lost: Error | undefined;
+      client.on("error", (err) => {
+        lost ??= err;
+        this.#sleep.wake();
+      });
       try {
         const [lock] = (
           await client.query("SELECT pg_try_advisory_lock(hashtext($1)) AS held", [`outbox:${service}`])
@@ -115,7 +123,7 @@ export class OutboxRelay {
           continue;
         }
         logger.info("outbox relay active");
-        await this.#relayWhileHolding(client);
+        await this.#relayWhileHolding(client, () => lost);
       } catch (err) {
         logger.warn({ err: (err as Error).message }, "outbox relay lost its connection; retrying");
       } finally {
@@ -126,7 +134,7 @@ export class OutboxRelay {
     }
   }
 
-  async #relayWhileHolding(client: pg.PoolClient): Promise<void> {
+  async #relayWhileHolding(client: pg.PoolClient, lost: () => Error | undefined): Promise<void> {
     await client.query("LISTEN outbox");
     // Marking rows sent is bookkeeping: a mark lost in a database crash only means those
     // events are sent again, which consumers skip by their id. So the relay's commits do not
@@ -138,6 +146,8 @@ export class OutboxRelay {
     try {
       let failures = 0;
       while (!this.#stopped) {
+        const connectionLost = lost();
+        if (connectionLost) throw connectionLost;
         try {
           const sent = await this.#publishBatch(client);
           failures = 0;

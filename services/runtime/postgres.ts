@@ -68,6 +68,14 @@ export function connectPostgres(url: string, options: { logger: Logger; max?: nu
     query: queryOn(pool, database),
     async transaction(work) {
       const client = await pool.connect();
+      // A connection that dies mid-transaction (a restart, a failover) emits "error" on its
+      // client, which the pool does not listen for while the client is checked out: unheard,
+      // it would end the process. The query in flight fails anyway; the client is destroyed.
+      let broken: Error | undefined;
+      const onError = (err: Error) => {
+        broken ??= err;
+      };
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const result = await work({ query: queryOn(client, database) });
@@ -77,7 +85,12 @@ export function connectPostgres(url: string, options: { logger: Logger; max?: nu
         await client.query("ROLLBACK").catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        // A broken client keeps the listener: its socket may still report its end.
+        if (broken) client.release(broken);
+        else {
+          client.off("error", onError);
+          client.release();
+        }
       }
     },
     close: () => pool.end(),
