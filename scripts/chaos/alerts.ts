@@ -83,23 +83,12 @@ export class AlertWatch {
   ) {}
 
   start(): void {
-    const poll = async () => {
-      try {
-        const response = await fetch(`${this.prometheusUrl}/api/v1/alerts`, {
-          signal: AbortSignal.timeout(3_000),
-        });
-        this.#seen = mergeAlerts(this.#seen, parseAlerts(await response.json()));
-      } catch {
-        this.#errors++;
-      }
-    };
-    void poll();
-    this.#timer = setInterval(() => void poll(), this.intervalMs);
+    void this.#look();
+    this.#timer = setInterval(() => void this.#look(), this.intervalMs);
   }
 
-  /** Stops polling after one last look, and returns what was seen. */
-  async stop(): Promise<{ alerts: SeenAlert[]; pollErrors: number }> {
-    clearInterval(this.#timer);
+  /** One read of Prometheus's alerts, merged into what was seen; a failed read is counted. */
+  async #look(): Promise<void> {
     try {
       const response = await fetch(`${this.prometheusUrl}/api/v1/alerts`, {
         signal: AbortSignal.timeout(3_000),
@@ -108,6 +97,12 @@ export class AlertWatch {
     } catch {
       this.#errors++;
     }
+  }
+
+  /** Stops polling after one last look, and returns what was seen. */
+  async stop(): Promise<{ alerts: SeenAlert[]; pollErrors: number }> {
+    clearInterval(this.#timer);
+    await this.#look();
     return { alerts: this.#seen, pollErrors: this.#errors };
   }
 }

@@ -295,6 +295,30 @@ describe("a Kafka outage in the middle of a stream of writes", () => {
     await drop?.();
   });
 
+  /** A consumer of `<name>.events.v1` that stores each event's id and step in `table`. */
+  const storingConsumer = (name: string, table: string) => {
+    const kafka = { KAFKA_BROKERS: brokers, KAFKA_SASL_MECHANISM: "SCRAM-SHA-512" as const };
+    const dlqProducer = createProducer(kafka, `${name}-dlq`);
+    const consumer = new EventConsumer({
+      service: name,
+      group: `${name}-store`,
+      topics: [`${name}.events.v1`],
+      kafka,
+      deadLetterTopic: `${name}.dlq`,
+      producer: dlqProducer,
+      logger,
+      db,
+      async handler(events, { tx }) {
+        for (const e of events)
+          await tx!.query(`INSERT INTO ${table} VALUES ($1, $2)`, [
+            e.id,
+            (e.data as { order: { step: number } }).order.step,
+          ]);
+      },
+    });
+    return { consumer, dlqProducer };
+  };
+
   it("keeps every write succeeding while the broker is down, then delivers every event exactly once", async () => {
     const kafka = { KAFKA_BROKERS: brokers, KAFKA_SASL_MECHANISM: "SCRAM-SHA-512" as const };
     const relayProducer = createProducer(kafka, "outage-relay");
@@ -311,24 +335,7 @@ describe("a Kafka outage in the middle of a stream of writes", () => {
     await broker.start();
     for (let seq = 61; seq <= 80; seq++) await write(seq);
 
-    const dlqProducer = createProducer(kafka, "outage-dlq");
-    const consumer = new EventConsumer({
-      service: "outage",
-      group: "outage-store",
-      topics: ["outage.events.v1"],
-      kafka,
-      deadLetterTopic: "outage.dlq",
-      producer: dlqProducer,
-      logger,
-      db,
-      async handler(events, { tx }) {
-        for (const e of events)
-          await tx!.query("INSERT INTO received VALUES ($1, $2)", [
-            e.id,
-            (e.data as { order: { step: number } }).order.step,
-          ]);
-      },
-    });
+    const { consumer, dlqProducer } = storingConsumer("outage", "received");
     await consumer.start();
     try {
       await until(
@@ -356,24 +363,7 @@ describe("a Kafka outage in the middle of a stream of writes", () => {
     await db.query("CREATE TABLE crash_received (event_id uuid, seq int)");
     const relayProducer = createProducer(kafka, "crash-relay");
     const relay = new OutboxRelay({ service: "crash", db, producer: relayProducer, logger, pollMs: 200 });
-    const dlqProducer = createProducer(kafka, "crash-dlq");
-    const consumer = new EventConsumer({
-      service: "crash",
-      group: "crash-store",
-      topics: ["crash.events.v1"],
-      kafka,
-      deadLetterTopic: "crash.dlq",
-      producer: dlqProducer,
-      logger,
-      db,
-      async handler(events, { tx }) {
-        for (const e of events)
-          await tx!.query("INSERT INTO crash_received VALUES ($1, $2)", [
-            e.id,
-            (e.data as { order: { step: number } }).order.step,
-          ]);
-      },
-    });
+    const { consumer, dlqProducer } = storingConsumer("crash", "crash_received");
     const received = async () =>
       Number((await db.query<{ n: string }>("SELECT count(DISTINCT seq) AS n FROM crash_received"))[0]!.n);
     const orderId = randomUUID();
