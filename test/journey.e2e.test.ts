@@ -86,7 +86,7 @@ describe("a shopper's journey through the gateway", () => {
   it("signs up and logs in", async () => {
     expect(
       (await api("POST", "/v1/auth/signup", { body: { email, password, name: "Journey" } })).status,
-    ).toBe(201);
+    ).toBe(202);
     const login = await api("POST", "/v1/auth/login", { body: { email, password } });
     expect(login.status).toBe(200);
     token = login.body["accessToken"];

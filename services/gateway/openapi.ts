@@ -245,7 +245,13 @@ const schemas: Record<string, JsonSchema> = {
     },
     ["id", "email", "name", "roles", "createdAt"],
   ),
-  Registered: object({ user: ref("User") }, ["user"]),
+  SignUpAccepted: object(
+    {
+      status: string({ enum: ["accepted"] }),
+      detail: string({ description: "What to do next: log in" }),
+    },
+    ["status", "detail"],
+  ),
   Tokens: object(
     {
       accessToken: string(),
@@ -444,18 +450,20 @@ export const paths: Record<string, PathItem> = {
   "/v1/auth/signup": {
     post: {
       operationId: "signUp",
-      summary: "Create a user account",
+      summary: "Create a user account; log in afterwards",
+      description:
+        "The answer is the same whether the account was created or the email already had one, which is left " +
+        "unchanged: sign-up does not tell which emails are registered. Log in to get tokens and the user.",
       tags: ["auth"],
       requestBody: body("SignUp"),
       responses: {
-        "201": linked(ok("The new user", "Registered"), {
+        "202": linked(ok("Accepted: log in with this email and password", "SignUpAccepted"), {
           Login: {
             operationId: "login",
             description: "Log the new user in",
             requestBody: { email: "$request.body#/email", password: "$request.body#/password" },
           },
         }),
-        ...problems(409),
       },
     },
   },

@@ -44,7 +44,12 @@ const saneRequestId = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 export const clientClosedRequest = 499;
 const noBody = Buffer.alloc(0);
 
-/** The client's address: the socket's, or the entry the last trusted proxy appended to X-Forwarded-For. */
+/**
+ * The client's address: the socket's, or the entry the outermost trusted proxy appended to
+ * X-Forwarded-For (the n-th from the right with n trusted hops). A header with fewer entries
+ * than trusted hops did not pass all the proxies (or was cut short), so none of its entries
+ * is vouched for: the socket's address is used, never an entry the client may have written.
+ */
 export function clientIp(req: IncomingMessage, trustedProxyHops: number): string {
   const socket = req.socket.remoteAddress ?? "unknown";
   if (trustedProxyHops === 0) return socket;
@@ -52,7 +57,7 @@ export function clientIp(req: IncomingMessage, trustedProxyHops: number): string
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  return forwarded[forwarded.length - trustedProxyHops] ?? forwarded[0] ?? socket;
+  return forwarded.length >= trustedProxyHops ? forwarded[forwarded.length - trustedProxyHops]! : socket;
 }
 
 /**

@@ -156,7 +156,7 @@ export async function signUpAndLogin(gw: RunningGateway): Promise<Tokens & { ema
   const signUp = await call(gw, "POST", "/v1/auth/signup", {
     json: { email, password: shopperPassword, name: "Shopper" },
   });
-  expect(signUp.status).toBe(201);
+  expect(signUp.status).toBe(202);
   return { email, ...(await login(gw, email, shopperPassword)) };
 }
 
