@@ -353,8 +353,12 @@ export const routes = {
       const reply = await call("historyByTrace", {
         principal: principal(request),
         traceId: str(request.path, "traceId"),
+        page: page(request.query),
       });
-      return json(200, { items: reply.events.map(resource.auditEvent) });
+      return json(200, {
+        items: reply.events.map(resource.auditEvent),
+        nextCursor: resource.cursor(reply.nextCursor),
+      });
     },
   }),
   verifyAuditChain: route({
