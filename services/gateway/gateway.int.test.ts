@@ -7,6 +7,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
+import { trace } from "@opentelemetry/api";
+import { TracerProvider } from "@opentelemetry/sdk-trace";
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -44,6 +46,10 @@ const createProduct = (gw: RunningGateway) => createProductAs(gw, adminToken);
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
 beforeAll(async () => {
+  // Deployed, every process exports its traces; here nothing is exported (no OTLP endpoint),
+  // so the SDK would record none. A tracer provider without processors records spans and
+  // drops them: the gateway's requests, and identity's calls and events, get real traces.
+  trace.setGlobalTracerProvider(new TracerProvider());
   backends = await startBackends("gw");
   base = backends.base;
   main = await startGateway({ ...base, BODY_LIMIT_BYTES: "1024", JWT_CACHE_TTL_SECONDS: "1" });
