@@ -745,8 +745,8 @@ const info = {
   version: "1.0.0",
   description: [
     "The platform's public REST API. Errors are RFC 9457 problem documents (`application/problem+json`)",
-    "whose `type` is stable per kind. Every response carries `X-Request-Id`, and `traceresponse` naming the new",
-    "trace the gateway started for the request (a W3C `traceparent` sent is kept as a link to it, not continued).",
+    "whose `type` is stable per kind. Every response carries `X-Request-Id`, and `traceresponse` names the new trace",
+    "the gateway started for the request (a W3C `traceparent` sent is kept as a link to it, not continued).",
     "Rate limits are per user (or client address) and route class, announced in `RateLimit` and `RateLimit-Policy` headers;",
     "an address that keeps sending bad credentials is refused (429) for a while.",
     "Authenticate with a bearer access token from `/v1/auth/login`, or sign requests with an API key",
