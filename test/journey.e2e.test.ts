@@ -15,8 +15,10 @@ import { waitFor } from "./telemetry.js";
 
 const gatewayPort = 18480;
 const base = `http://127.0.0.1:${gatewayPort}`;
-const traceId = randomBytes(16).toString("hex");
-const traceparent = `00-${traceId}-${randomBytes(8).toString("hex")}-01`;
+// The client's own trace: the gateway links its new trace to it, and names that in `traceresponse`.
+const clientTraceId = randomBytes(16).toString("hex");
+const clientSpanId = randomBytes(8).toString("hex");
+const traceparent = `00-${clientTraceId}-${clientSpanId}-01`;
 
 interface Received {
   readonly body: string;
@@ -42,8 +44,12 @@ async function api(
     body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
   });
   const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: the journey reads each body's fields by name in its assertions
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Record<string, any> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    // biome-ignore lint/suspicious/noExplicitAny: the journey reads each body's fields by name in its assertions
+    body: (text ? JSON.parse(text) : undefined) as Record<string, any>,
+  };
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -80,13 +86,15 @@ describe("a shopper's journey through the gateway", () => {
   let orderId: string;
   let webhookSecret: string;
   let adminToken: string;
+  /** The trace the gateway started for the order, from its `traceresponse`. */
+  let traceId: string;
   // A word no other product has, so the search can only find this journey's product.
   const word = `j${randomBytes(4).toString("hex")}`;
 
   it("signs up and logs in", async () => {
     expect(
       (await api("POST", "/v1/auth/signup", { body: { email, password, name: "Journey" } })).status,
-    ).toBe(201);
+    ).toBe(202);
     const login = await api("POST", "/v1/auth/login", { body: { email, password } });
     expect(login.status).toBe(200);
     token = login.body["accessToken"];
@@ -142,13 +150,17 @@ describe("a shopper's journey through the gateway", () => {
     webhookSecret = created.body["secret"];
   });
 
-  it("places an order that catalog reserves stock for, in one trace", async () => {
+  it("places an order that catalog reserves stock for, in one trace the gateway started", async () => {
     const placed = await api("POST", "/v1/orders", {
       token,
       headers: { "idempotency-key": randomUUID(), traceparent },
       body: { lines: [{ productId, quantity: 2 }] },
     });
     expect(placed.status).toBe(201);
+    const traceresponse = placed.headers.get("traceresponse") ?? "";
+    expect(traceresponse).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    traceId = traceresponse.split("-")[1]!;
+    expect(traceId).not.toBe(clientTraceId);
     expect(placed.body).toMatchObject({ state: "confirmed", total: { amountMinor: 3998, currency: "EUR" } });
     orderId = placed.body["id"];
   });
@@ -190,6 +202,9 @@ describe("a shopper's journey through the gateway", () => {
       ]),
     );
     expect(events.filter((e) => e.entityId === orderId).length).toBeGreaterThanOrEqual(2);
+    // The client chose its traceparent; nothing is filed under it.
+    const underClientTrace = await api("GET", `/v1/audit/traces/${clientTraceId}`, { token: adminToken });
+    expect(underClientTrace.body).toEqual({ items: [], nextCursor: null });
   });
 
   it("reached the collector as one trace: gateway, services, PostgreSQL, Redis and Kafka", async () => {
@@ -210,12 +225,18 @@ describe("a shopper's journey through the gateway", () => {
       spans.map((s) => s.attributes["db.system.name"] ?? s.attributes["messaging.system"]),
     );
     expect([...systems]).toEqual(expect.arrayContaining(["postgresql", "redis", "kafka"]));
+    // The gateway's server span starts the trace and links to the client's span.
+    const server = spans.find((s) => s.service === "gateway" && s.name === "POST /v1/orders");
+    expect(server?.parentSpanId).toBe("");
+    expect(server?.links).toEqual([{ traceId: clientTraceId, spanId: clientSpanId }]);
   });
 });
 
 interface FlatSpan {
   readonly service: string;
   readonly name: string;
+  readonly parentSpanId: string;
+  readonly links: readonly { readonly traceId: string; readonly spanId: string }[];
   readonly attributes: Record<string, unknown>;
 }
 
@@ -232,7 +253,15 @@ function spansOfTrace(file: string, wanted: string): FlatSpan[] {
     const batch = JSON.parse(line) as {
       resourceSpans: {
         resource: { attributes: OtlpAttribute[] };
-        scopeSpans: { spans: { traceId: string; name: string; attributes?: OtlpAttribute[] }[] }[];
+        scopeSpans: {
+          spans: {
+            traceId: string;
+            name: string;
+            parentSpanId?: string;
+            links?: { traceId: string; spanId: string }[];
+            attributes?: OtlpAttribute[];
+          }[];
+        }[];
       }[];
     };
     for (const rs of batch.resourceSpans) {
@@ -242,7 +271,13 @@ function spansOfTrace(file: string, wanted: string): FlatSpan[] {
       for (const span of rs.scopeSpans.flatMap((s) => s.spans)) {
         if (span.traceId !== wanted) continue;
         const attributes = Object.fromEntries((span.attributes ?? []).map((a) => [a.key, value(a.value)]));
-        spans.push({ service, name: span.name, attributes });
+        spans.push({
+          service,
+          name: span.name,
+          parentSpanId: span.parentSpanId ?? "",
+          links: (span.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
+          attributes,
+        });
       }
     }
   }

@@ -21,6 +21,7 @@ import { chainHash, genesisHash } from "./chain.js";
 import { headSignedBy, type PublishedHead } from "./head.js";
 import { HeadPublisher } from "./head-publisher.js";
 import { FileHeadStore } from "./head-store.js";
+import { defaultPageSize } from "./paging.js";
 import { definition } from "./server.js";
 import { appendToChain, chainFrom, type StoredEvent } from "./store.js";
 import { verifyChain } from "./verify.js";
@@ -493,6 +494,33 @@ describe("history", () => {
     await rejectsWith(audit.historyByTrace({ principal: user("u-1"), traceId }), Status.PERMISSION_DENIED);
     await rejectsWith(
       audit.historyByTrace({ principal: admin, traceId: "not-a-trace" }),
+      Status.INVALID_ARGUMENT,
+    );
+  });
+
+  it(`answers a trace of more events than a page (${defaultPageSize}) a page at a time`, async () => {
+    const traceId = randomBytes(16).toString("hex");
+    const productId = randomUUID();
+    const events = Array.from({ length: defaultPageSize + 2 }, () =>
+      cloudEvent("product", productId, "updated", { traceId }),
+    );
+    await publish(...events);
+    const rows = await stored(events);
+    const first = await audit.historyByTrace({ principal: admin, traceId });
+    expect(first.events).toHaveLength(defaultPageSize);
+    const second = await audit.historyByTrace({
+      principal: admin,
+      traceId,
+      page: { cursor: first.nextCursor, limit: 0 },
+    });
+    expect(second.nextCursor).toBe("");
+    expect([...first.events, ...second.events].map((e) => String(e.sequence))).toEqual(
+      rows.map((r) => r.sequence),
+    );
+    const small = await audit.historyByTrace({ principal: admin, traceId, page: { cursor: "", limit: 3 } });
+    expect(small.events.map((e) => e.eventId)).toEqual(rows.slice(0, 3).map((r) => r.eventId));
+    await rejectsWith(
+      audit.historyByTrace({ principal: admin, traceId, page: { cursor: "", limit: 501 } }),
       Status.INVALID_ARGUMENT,
     );
   });

@@ -80,8 +80,11 @@ export function auditHandlers(db: Database, options: AuditOptions): Handlers<typ
         /^(?!0{32})[0-9a-f]{32}$/,
         "a W3C trace id: 32 hex digits",
       );
-      // One distributed transaction: a handful of events, so one answer without pages.
-      return { events: (await listEvents(db, { traceId }, "0")).map(toMessage) };
+      // Paged like the other histories: a trace is usually a handful of events, but nothing
+      // bounds how many share one trace id, so neither may the answer.
+      const { after, limit } = pageRequest(request.page);
+      const page = pageOf(await listEvents(db, { traceId }, after, limit + 1), limit);
+      return { events: page.items.map(toMessage), nextCursor: page.nextCursor };
     },
 
     async stateAt(request) {

@@ -125,19 +125,19 @@ function where(filter: EventFilter): { sql: string; params: string[] } {
   return { sql: "trace_id = $1", params: [filter.traceId] };
 }
 
-/** Events matching `filter` after sequence `after`, oldest first, at most `limit` (all without one). */
+/** Events matching `filter` after sequence `after`, oldest first, at most `limit`. */
 export function listEvents(
   db: Queryable,
   filter: EventFilter,
   after: string,
-  limit?: number,
+  limit: number,
 ): Promise<StoredEvent[]> {
   const { sql, params } = where(filter);
   const n = params.length;
   return db.query<StoredEvent>(
     `SELECT ${columns} FROM audit_events WHERE ${sql} AND sequence > $${n + 1}
-     ORDER BY audit_events.sequence ${limit === undefined ? "" : `LIMIT $${n + 2}`}`,
-    limit === undefined ? [...params, after] : [...params, after, limit],
+     ORDER BY audit_events.sequence LIMIT $${n + 2}`,
+    [...params, after, limit],
   );
 }
 

@@ -16,9 +16,9 @@ import {
 } from "./test-backends.js";
 
 /**
- * The attacks of the security review on the authentication path (issue 15, items 1, 2, 3
- * and 5), each against the real gateway, identity, catalog and Redis. Each test is an attack
- * that worked before the fix.
+ * The attacks of the security review on the authentication path (issue 15, items 1, 2, 3,
+ * 5 and 11, and the X-Forwarded-For fallback), each against the real gateway, identity,
+ * catalog and Redis. Each test is an attack that worked before the fix.
  */
 
 const maxKeysPerUser = 3;
@@ -214,6 +214,57 @@ describe("item 2: bad credentials are limited per address before they are checke
     const before = lookups();
     expect((await signedCall(gw, keys[0]!, "GET", target)).status).toBe(200);
     expect(lookups()).toBe(before);
+  });
+});
+
+describe("item 11: sign-up does not tell which emails are registered", () => {
+  afterAll(() => backends.stopGateways());
+
+  /** The answer as bytes: status, every header but the clock's `Date`, and the body. */
+  async function signUpAnswer(gw: RunningGateway, email: string, password: string) {
+    const response = await fetch(`${gw.url}/v1/auth/signup`, {
+      method: "POST",
+      // The client's request id is echoed, so both answers carry the same one.
+      headers: { "content-type": "application/json", "x-request-id": "signup-probe" },
+      body: JSON.stringify({ email, password, name: "Probe" }),
+    });
+    const headers = [...response.headers].filter(([name]) => name !== "date");
+    return { status: response.status, headers, body: await response.text() };
+  }
+
+  it("answers a sign-up for a registered email byte for byte as the first, and keeps the account's password", async () => {
+    const email = `taken-${randomUUID()}@example.com`;
+    // Each attempt on a gateway with rate-limit buckets of its own, so the RateLimit headers
+    // of both are those of a first request.
+    const first = await signUpAnswer(await gatewayWith(), email, shopperPassword);
+    const second = await signUpAnswer(await gatewayWith(), email, "the attacker's own passphrase");
+    expect(first.status).toBe(202);
+    expect(second).toEqual(first);
+    const gw = await gatewayWith();
+    expect(
+      (await call(gw, "POST", "/v1/auth/login", { json: { email, password: shopperPassword } })).status,
+    ).toBe(200);
+    const attacker = await call(gw, "POST", "/v1/auth/login", {
+      json: { email, password: "the attacker's own passphrase" },
+    });
+    expect(attacker.status).toBe(401);
+  });
+});
+
+describe("X-Forwarded-For: an address is taken only from an entry a trusted proxy appended", () => {
+  afterAll(() => backends.stopGateways());
+
+  it("limits login guesses per address when each spoofs a new X-Forwarded-For shorter than the proxy chain", async () => {
+    // Two proxies are trusted, but the guesses reach the gateway directly with one entry each:
+    // the client wrote every one of them, so all are the socket's address and share its budget.
+    const gw = await gatewayWith({ RATE_LIMIT_AUTH: "3/60s", TRUSTED_PROXY_HOPS: "2" });
+    const guesses = await inTurn(6, (i) =>
+      call(gw, "POST", "/v1/auth/login", {
+        json: { email: `victim-${randomUUID()}@example.com`, password: "guess number one" },
+        headers: from(`198.51.100.${i + 1}`),
+      }),
+    );
+    expect(guesses.map((a) => a.status)).toEqual([401, 401, 401, 429, 429, 429]);
   });
 });
 

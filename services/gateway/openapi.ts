@@ -126,6 +126,21 @@ export const anyRequestProblems = [400, 401, 429, 431, 500, 502, 503, 504] as co
 /** And those of a request with a body: too large (413), not JSON (415). */
 export const bodyProblems = [413, 415] as const;
 
+/**
+ * Headers on the gateway's answers to every operation. `traceresponse` (W3C Trace Context
+ * Level 2) names the trace the gateway started for the request; a request the HTTP parser
+ * refuses (431) never reaches the pipeline and has none, hence not `required`.
+ */
+const everyResponseHeaders = {
+  traceresponse: {
+    description:
+      "`00-<trace-id>-<span-id>-<flags>`: the new trace the gateway filed this request under (a client's " +
+      "`traceparent` is linked to it, not continued). Its trace id finds the request's events at " +
+      "`/v1/audit/traces/{traceId}`.",
+    schema: { type: "string", pattern: "^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$" },
+  },
+} satisfies Response["headers"];
+
 /** The problem responses of these statuses. */
 function problems(...statuses: number[]): Record<string, Response> {
   return Object.fromEntries(
@@ -245,7 +260,13 @@ const schemas: Record<string, JsonSchema> = {
     },
     ["id", "email", "name", "roles", "createdAt"],
   ),
-  Registered: object({ user: ref("User") }, ["user"]),
+  SignUpAccepted: object(
+    {
+      status: string({ enum: ["accepted"] }),
+      detail: string({ description: "What to do next: log in" }),
+    },
+    ["status", "detail"],
+  ),
   Tokens: object(
     {
       accessToken: string(),
@@ -416,7 +437,6 @@ const schemas: Record<string, JsonSchema> = {
     ["sequence", "eventId", "type", "entityType", "entityId", "time", "hash"],
   ),
   AuditHistory: listOf("AuditEvent"),
-  AuditTrace: object({ items: { type: "array", items: ref("AuditEvent") } }, ["items"]),
   EntityState: object({ state: {}, eventsApplied: integer() }, ["state", "eventsApplied"]),
   ChainVerification: object(
     {
@@ -444,18 +464,20 @@ export const paths: Record<string, PathItem> = {
   "/v1/auth/signup": {
     post: {
       operationId: "signUp",
-      summary: "Create a user account",
+      summary: "Create a user account; log in afterwards",
+      description:
+        "The answer is the same whether the account was created or the email already had one, which is left " +
+        "unchanged: sign-up does not tell which emails are registered. Log in to get tokens and the user.",
       tags: ["auth"],
       requestBody: body("SignUp"),
       responses: {
-        "201": linked(ok("The new user", "Registered"), {
+        "202": linked(ok("Accepted: log in with this email and password", "SignUpAccepted"), {
           Login: {
             operationId: "login",
             description: "Log the new user in",
             requestBody: { email: "$request.body#/email", password: "$request.body#/password" },
           },
         }),
-        ...problems(409),
       },
     },
   },
@@ -685,10 +707,15 @@ export const paths: Record<string, PathItem> = {
   "/v1/audit/traces/{traceId}": {
     get: {
       operationId: "traceHistory",
-      summary: "Every event of one distributed transaction (admin)",
+      summary: "The events of one distributed transaction, a page at a time (admin)",
+      description:
+        "The trace id is the gateway's, from the `traceresponse` header of the request that started the transaction. ",
       tags: ["audit"],
-      parameters: [pathParam("traceId", string({ pattern: "^[0-9a-f]{32}$" }), "A W3C trace id")],
-      responses: { "200": ok("The events, in order", "AuditTrace"), ...problems(401, 403) },
+      parameters: [
+        pathParam("traceId", string({ pattern: "^[0-9a-f]{32}$" }), "A W3C trace id"),
+        ...pageOf(auditPage.maxPageSize, auditPage.defaultPageSize),
+      ],
+      responses: { "200": ok("A page of events, in recorded order", "AuditHistory"), ...problems(401, 403) },
     },
   },
   "/v1/audit/verify": {
@@ -718,7 +745,8 @@ const info = {
   version: "1.0.0",
   description: [
     "The platform's public REST API. Errors are RFC 9457 problem documents (`application/problem+json`)",
-    "whose `type` is stable per kind. Every response carries `X-Request-Id`; a W3C `traceparent` is honoured.",
+    "whose `type` is stable per kind. Every response carries `X-Request-Id`, and `traceresponse` names the new trace",
+    "the gateway started for the request (a W3C `traceparent` sent is kept as a link to it, not continued).",
     "Rate limits are per user (or client address) and route class, announced in `RateLimit` and `RateLimit-Policy` headers;",
     "an address that keeps sending bad credentials is refused (429) for a while.",
     "Authenticate with a bearer access token from `/v1/auth/login`, or sign requests with an API key",
@@ -741,7 +769,12 @@ export function publishedDocument(
             ? { description: `${operation.description ?? ""}Requires the admin role.` }
             : {};
         const generic = [...anyRequestProblems, ...(operation.requestBody ? bodyProblems : [])];
-        const responses = { ...operation.responses, ...problems(...generic) };
+        const responses = Object.fromEntries(
+          Object.entries({ ...operation.responses, ...problems(...generic) }).map(([status, response]) => [
+            status,
+            { ...response, headers: { ...response.headers, ...everyResponseHeaders } },
+          ]),
+        );
         return [
           method,
           {

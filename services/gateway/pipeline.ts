@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { Logger } from "../runtime/logger.js";
 import type { RequestMetrics } from "../runtime/metrics.js";
 import { traced } from "../runtime/tracing.js";
@@ -15,6 +15,7 @@ import { HttpProblem, problemDocument, toProblem, UpstreamError } from "./proble
 import { type LimitCheck, type RateLimiter, rateLimitHeaders } from "./rate-limit.js";
 import type { Match, Router } from "./router.js";
 import type { AnyRoute, Reply, RouteRequest } from "./routes.js";
+import { externalTrace, traceResponse, traceResponseHeader } from "./trace-context.js";
 import type { Upstream, Upstreams } from "./upstreams.js";
 import type { OperationValidator } from "./validation.js";
 
@@ -44,7 +45,12 @@ const saneRequestId = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 export const clientClosedRequest = 499;
 const noBody = Buffer.alloc(0);
 
-/** The client's address: the socket's, or the entry the last trusted proxy appended to X-Forwarded-For. */
+/**
+ * The client's address: the socket's, or the entry the outermost trusted proxy appended to
+ * X-Forwarded-For (the n-th from the right with n trusted hops). A header with fewer entries
+ * than trusted hops did not pass all the proxies (or was cut short), so none of its entries
+ * is vouched for: the socket's address is used, never an entry the client may have written.
+ */
 export function clientIp(req: IncomingMessage, trustedProxyHops: number): string {
   const socket = req.socket.remoteAddress ?? "unknown";
   if (trustedProxyHops === 0) return socket;
@@ -52,15 +58,16 @@ export function clientIp(req: IncomingMessage, trustedProxyHops: number): string
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  return forwarded[forwarded.length - trustedProxyHops] ?? forwarded[0] ?? socket;
+  return forwarded.length >= trustedProxyHops ? forwarded[forwarded.length - trustedProxyHops]! : socket;
 }
 
 /**
  * The request path, in order: match (404, 405), media type and size (415, 413), body,
  * credentials (401; 429 from an address over its failure budget), role (403), rate limit
  * (429), JSON and schema (400), the upstream call, each failure a problem document. Every
- * request runs in a server span continuing the client's traceparent, is measured under its
- * OpenAPI path template, and is logged once.
+ * request runs in the server span of a new trace, linked to the client's traceparent (not
+ * continuing it) and named to the client in `traceresponse`; the upstream calls continue the
+ * gateway's trace. Each request is measured under its OpenAPI path template and logged once.
  */
 export function createPipeline(parts: PipelineParts) {
   const { router, routes, operations, validators, builtIns, upstreams, logger, metrics } = parts;
@@ -257,29 +264,29 @@ export function createPipeline(parts: PipelineParts) {
     const template = match.kind === "not-found" ? "unmatched" : match.template;
     const end = metrics.begin(template);
     const started = performance.now();
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    await context.with(parent, () =>
-      traced(
-        `${req.method} ${template}`,
-        { "http.request.method": req.method ?? "", "http.route": template, "url.path": path },
-        async (span) => {
-          const status = await respond(req, res, span, requestId, match);
-          span.setAttribute("http.response.status_code", status);
-          if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-          end(status >= 500 ? "error" : "ok");
-          logger.info(
-            {
-              requestId,
-              method: req.method,
-              route: template,
-              status,
-              durationMs: Math.round((performance.now() - started) * 100) / 100,
-            },
-            "request",
-          );
-        },
-        SpanKind.SERVER,
-      ),
+    await traced(
+      `${req.method} ${template}`,
+      { "http.request.method": req.method ?? "", "http.route": template, "url.path": path },
+      async (span) => {
+        const named = traceResponse(span.spanContext());
+        if (named) res.setHeader(traceResponseHeader, named);
+        const status = await respond(req, res, span, requestId, match);
+        span.setAttribute("http.response.status_code", status);
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        end(status >= 500 ? "error" : "ok");
+        logger.info(
+          {
+            requestId,
+            method: req.method,
+            route: template,
+            status,
+            durationMs: Math.round((performance.now() - started) * 100) / 100,
+          },
+          "request",
+        );
+      },
+      SpanKind.SERVER,
+      externalTrace(req.headers),
     );
   };
 }

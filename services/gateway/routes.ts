@@ -60,6 +60,14 @@ const str = (values: RouteRequest["path"], name: string) => String(values[name] 
 const json = (status: number, body: unknown, headers?: Record<string, string>): Reply =>
   headers ? { status, body, headers } : { status, body };
 const done: Reply = { status: 204 };
+/**
+ * Sign-up's one answer, whether the account was created or the email already had one
+ * (left unchanged): neither the status, nor the body, nor a header tells them apart.
+ */
+export const signUpAccepted = {
+  status: "accepted",
+  detail: "log in with this email and password; an account that already existed keeps its password",
+} as const;
 
 interface MoneyBody {
   amountMinor: number;
@@ -87,8 +95,8 @@ export const routes = {
     ...credentials,
     async handle(call, { body }) {
       const b = body as { email: string; password: string; name: string };
-      const reply = await call("signUp", { email: b.email, password: b.password, name: b.name });
-      return json(201, { user: resource.user(reply.user) });
+      await call("signUp", { email: b.email, password: b.password, name: b.name });
+      return json(202, signUpAccepted);
     },
   }),
   login: route({
@@ -345,8 +353,12 @@ export const routes = {
       const reply = await call("historyByTrace", {
         principal: principal(request),
         traceId: str(request.path, "traceId"),
+        page: page(request.query),
       });
-      return json(200, { items: reply.events.map(resource.auditEvent) });
+      return json(200, {
+        items: reply.events.map(resource.auditEvent),
+        nextCursor: resource.cursor(reply.nextCursor),
+      });
     },
   }),
   verifyAuditChain: route({

@@ -21,6 +21,8 @@ export interface Backends {
   readonly base: Readonly<Record<string, string>>;
   /** The test Redis and this file's key prefix. */
   readonly redis: { readonly url: string; readonly prefix: string };
+  /** Identity's database, to read what identity recorded (its outbox). */
+  readonly identityDatabaseUrl: string;
   /** Starts a gateway on these backends with some settings changed; stopped by `stopGateways`. */
   gateway(
     env?: Record<string, string>,
@@ -88,6 +90,7 @@ export async function startBackends(
   return {
     base,
     redis,
+    identityDatabaseUrl: identityDb.url,
     async gateway(env = {}, options = {}) {
       const running = await startGateway({ ...base, ...env }, options);
       started.push(running);
@@ -156,7 +159,7 @@ export async function signUpAndLogin(gw: RunningGateway): Promise<Tokens & { ema
   const signUp = await call(gw, "POST", "/v1/auth/signup", {
     json: { email, password: shopperPassword, name: "Shopper" },
   });
-  expect(signUp.status).toBe(201);
+  expect(signUp.status).toBe(202);
   return { email, ...(await login(gw, email, shopperPassword)) };
 }
 

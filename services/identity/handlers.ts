@@ -73,11 +73,15 @@ export function identityHandlers(deps: IdentityDeps): Handlers<typeof IdentitySe
   const accessLifetime = tokens.policy.lifetimeSeconds;
 
   return {
+    // The same answer whether or not the email already has an account (which is left as it
+    // is), after the same work: the password is hashed either way, so neither the reply nor
+    // its timing tells which emails are registered. The user logs in to learn their id.
     async signUp(request) {
       const input = signUpInput(request);
       const passwordHash = await hashPassword(input.password);
-      const user = await db.transaction(async (tx) => {
+      await db.transaction(async (tx) => {
         const created = await createUser(tx, { ...input, passwordHash, roles: ["user"] });
+        if (!created) return;
         await outbox.append(tx, {
           entity: "user",
           entityId: created.id,
@@ -85,9 +89,8 @@ export function identityHandlers(deps: IdentityDeps): Handlers<typeof IdentitySe
           actor: created.id,
           data: { user: userMessage(created) },
         });
-        return created;
       });
-      return { user: userMessage(user) };
+      return {};
     },
 
     async login(request) {

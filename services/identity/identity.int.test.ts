@@ -84,11 +84,12 @@ const failure = (call: Promise<unknown>) =>
     (err: RpcError) => err,
   );
 
+/** A new user, logged in: sign-up says nothing about the account, the login names it. */
 async function signUpAndLogin(client = identity) {
   const email = `user-${randomUUID()}@example.com`;
-  const { user } = await client.signUp({ email, password, name: "Ada" });
+  await client.signUp({ email, password, name: "Ada" });
   const login = await client.login({ email, password });
-  return { email, user: user!, tokens: login.tokens! };
+  return { email, user: login.user!, tokens: login.tokens! };
 }
 
 async function verify(token: string, client = identity) {
@@ -141,10 +142,23 @@ describe("sign-up and login", () => {
     expect(unknown.message).toBe(wrong.message);
   });
 
-  it("refuses a second account for the same email, in any case: ALREADY_EXISTS", async () => {
-    const { email } = await signUpAndLogin();
-    const again = await failure(identity.signUp({ email: email.toUpperCase(), password, name: "Eve" }));
-    expect(again.code).toBe(Status.ALREADY_EXISTS);
+  it("answers a sign-up for a registered email, in any case, as a new one, and leaves the account as it was", async () => {
+    const { email, user } = await signUpAndLogin();
+    const [before] = (await sql.query("SELECT * FROM users WHERE id = $1", [user.id])).rows;
+    const fresh = await identity.signUp({ email: `user-${randomUUID()}@example.com`, password, name: "Ada" });
+    const again = await identity.signUp({
+      email: email.toUpperCase(),
+      password: "eve's own passphrase",
+      name: "Eve",
+    });
+    expect(again).toEqual(fresh);
+    const [after] = (await sql.query("SELECT * FROM users WHERE id = $1", [user.id])).rows;
+    expect(after).toEqual(before);
+    expect((await identity.login({ email, password })).user?.id).toBe(user.id);
+    const eve = await failure(identity.login({ email, password: "eve's own passphrase" }));
+    expect(eve.code).toBe(Status.UNAUTHENTICATED);
+    const { rows } = await sql.query("SELECT count(*)::int AS n FROM users WHERE email = $1", [email]);
+    expect(rows[0].n).toBe(1);
   });
 
   it("refuses a weak password with INVALID_ARGUMENT naming the field", async () => {
@@ -402,11 +416,11 @@ describe("events", () => {
     ).rows.map((r) => r.event);
 
   it("writes user.created with the user and never the password hash, in the sign-up's transaction", async () => {
-    const { user } = await identity.signUp({
-      email: `events-${randomUUID()}@platform.test`,
-      password,
-      name: "Ev",
-    });
+    const email = `events-${randomUUID()}@platform.test`;
+    await identity.signUp({ email, password, name: "Ev" });
+    // A second sign-up for the email changes nothing, so it records nothing either.
+    await identity.signUp({ email, password, name: "Ev again" });
+    const { user } = await identity.login({ email, password });
     const [event, ...rest] = await outbox(user!.id);
     expect(rest).toEqual([]);
     expect(event).toMatchObject({
@@ -418,8 +432,9 @@ describe("events", () => {
 
   it("records session start and end, and an API key's life, without its secret", async () => {
     const email = `events-${randomUUID()}@platform.test`;
-    const { user } = await identity.signUp({ email, password, name: "Ev" });
+    await identity.signUp({ email, password, name: "Ev" });
     const login = await identity.login({ email, password });
+    const user = login.user;
     const principal = { userId: user!.id, roles: ["user"], method: "jwt" };
     const key = await identity.createApiKey({ principal, name: "ci" });
     await identity.deleteApiKey({ principal, keyId: key.keyId });

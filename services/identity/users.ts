@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { User } from "../gen/platform/identity/v1/identity_pb.js";
-import { alreadyExists, unauthenticated } from "../runtime/errors.js";
+import { unauthenticated } from "../runtime/errors.js";
 import type { Queryable } from "../runtime/postgres.js";
 import { hashPassword, needsRehash, verifyPassword } from "./passwords.js";
 
@@ -49,17 +49,21 @@ export function userMessage(user: UserRecord): Omit<User, "$typeName"> {
   };
 }
 
+/**
+ * Creates the account, or, when the email already has one, leaves that account exactly as
+ * it is and returns undefined. The caller decides what to say; sign-up says the same either
+ * way, so that it does not tell which emails are registered.
+ */
 export async function createUser(
   tx: Queryable,
   user: { email: string; name: string; passwordHash: string; roles: readonly Role[] },
-): Promise<UserRecord> {
+): Promise<UserRecord | undefined> {
   const [row] = await tx.query<UserRow>(
     `INSERT INTO users (id, email, name, password_hash, roles) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (email) DO NOTHING RETURNING ${columns}`,
     [randomUUID(), user.email, user.name, user.passwordHash, user.roles],
   );
-  if (!row) throw alreadyExists(`an account for ${user.email} already exists; log in instead`);
-  return fromRow(row);
+  return row && fromRow(row);
 }
 
 export async function findUserByEmail(q: Queryable, email: string): Promise<UserRecord | undefined> {
@@ -102,6 +106,7 @@ export async function ensureAdmin(
   const existing = await findUserByEmail(tx, admin.email);
   if (!existing) {
     const passwordHash = await hashPassword(admin.password);
+    // Under the lock, after the read above: the insert cannot meet an existing account.
     await createUser(tx, {
       email: admin.email,
       name: "Administrator",

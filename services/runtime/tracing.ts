@@ -1,4 +1,11 @@
-import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  type Attributes,
+  type Span,
+  SpanKind,
+  type SpanOptions,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
 
 const tracer = () => trace.getTracer("platform-runtime");
 
@@ -12,8 +19,10 @@ export async function traced<T>(
   attributes: Attributes,
   work: (span: Span) => Promise<T>,
   kind: SpanKind = SpanKind.CLIENT,
+  /** A new trace (`root`) and its `links`, for a span that must not continue the active one. */
+  options: Pick<SpanOptions, "root" | "links"> = {},
 ): Promise<T> {
-  return tracer().startActiveSpan(name, { kind, attributes }, async (span) => {
+  return tracer().startActiveSpan(name, { kind, attributes, ...options }, async (span) => {
     try {
       return await work(span);
     } catch (err) {
