@@ -8,21 +8,13 @@
  * modules at 1.64.0 (the 1.x release paired with 0.158.0). From 0.159.0 on, the
  * resource_detection processor imports detector modules the proxy does not serve.
  */
-import { spawn, spawnSync } from "node:child_process";
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { withLock } from "./lock.js";
 import { cacheDir } from "./paths.js";
-import { log, step } from "./progress.js";
+import { runLogged } from "./process.js";
+import { step } from "./progress.js";
 
 export const otelcolVersion = "0.158.0";
 /** The core 1.x modules (component, confmap providers, pdata...) released with `otelcolVersion`. */
@@ -135,25 +127,15 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd?: stri
 
 /** Runs ocb with its output in `logFile`, printing a line every minute so a long build is not silent. */
 async function runBuilder(builder: string, cwd: string, env: NodeJS.ProcessEnv, logFile: string) {
-  const out = createWriteStream(logFile);
-  const child = spawn(builder, ["--config", "builder-config.yaml"], {
+  const code = await runLogged(builder, ["--config", "builder-config.yaml"], {
+    logFile,
     cwd,
     env,
-    stdio: ["ignore", "pipe", "pipe"],
+    heartbeat: {
+      everyMs: 60_000,
+      line: (seconds) => `building otelcol-platform: ${seconds} s so far (log: ${logFile})`,
+    },
   });
-  child.stdout.pipe(out);
-  child.stderr.pipe(out);
-  const started = Date.now();
-  const heartbeat = setInterval(
-    () =>
-      log(
-        `building otelcol-platform: ${Math.round((Date.now() - started) / 1000)} s so far (log: ${logFile})`,
-      ),
-    60_000,
-  );
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  clearInterval(heartbeat);
-  out.end();
   if (code !== 0) {
     const tail = readFileSync(logFile, "utf8")
       .split("\n")

@@ -3,13 +3,9 @@
  * OpenSearch's distribution) are fetched with `mvn`, through Maven's own cache (~/.m2),
  * which other checkouts and CI reuse.
  */
-import { spawn } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { ensureDebianPackages } from "./apt.js";
 import { onPath } from "./java.js";
-import { tail } from "./process.js";
-import { log } from "./progress.js";
+import { runLogged, tail } from "./process.js";
 
 /** The maven-dependency-plugin, pinned: Maven 3.8's default one is old. */
 export const dependencyPlugin = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1";
@@ -44,39 +40,28 @@ export function mavenProgress(output: string): { downloaded: number; current?: s
  */
 export async function runMaven(what: string, args: readonly string[], logFile: string): Promise<void> {
   ensureDownloadTools();
-  mkdirSync(dirname(logFile), { recursive: true });
-  const out = createWriteStream(logFile);
-  // Not -B: batch mode hides the transfer progress this reports.
-  const child = spawn("mvn", ["--strict-checksums", "-Dstyle.color=never", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
   let recent = "";
   let downloaded = 0;
-  const collect = (chunk: Buffer) => {
-    out.write(chunk);
-    recent += chunk.toString("utf8");
-    const lines = recent.lastIndexOf("\n");
-    if (lines > 0) {
-      downloaded += mavenProgress(recent.slice(0, lines)).downloaded;
-      recent = recent.slice(lines);
-    }
-    if (recent.length > 8_000) recent = recent.slice(-2_000);
-  };
-  child.stdout.on("data", collect);
-  child.stderr.on("data", collect);
-  const started = Date.now();
-  const heartbeat = setInterval(() => {
-    const { current } = mavenProgress(recent);
-    const seconds = Math.round((Date.now() - started) / 1000);
-    log(
-      `${what}: ${seconds} s, ${downloaded} files downloaded${current ? `, now ${current}` : ""} (log: ${logFile})`,
-    );
-  }, 5_000);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", resolve);
-  }).finally(() => clearInterval(heartbeat));
-  await new Promise<void>((resolve) => out.end(resolve));
+  // Not -B: batch mode hides the transfer progress this reports.
+  const code = await runLogged("mvn", ["--strict-checksums", "-Dstyle.color=never", ...args], {
+    logFile,
+    onOutput: (chunk) => {
+      recent += chunk.toString("utf8");
+      const lines = recent.lastIndexOf("\n");
+      if (lines > 0) {
+        downloaded += mavenProgress(recent.slice(0, lines)).downloaded;
+        recent = recent.slice(lines);
+      }
+      if (recent.length > 8_000) recent = recent.slice(-2_000);
+    },
+    heartbeat: {
+      everyMs: 5_000,
+      line: (seconds) => {
+        const { current } = mavenProgress(recent);
+        return `${what}: ${seconds} s, ${downloaded} files downloaded${current ? `, now ${current}` : ""} (log: ${logFile})`;
+      },
+    },
+  });
   if (code !== 0) {
     const lines = tail(logFile, 400)
       .replace(ansi, "")

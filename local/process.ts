@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import {
   closeSync,
+  createWriteStream,
   existsSync,
   mkdirSync,
   openSync,
@@ -12,6 +13,7 @@ import {
 import { createConnection } from "node:net";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { log } from "./progress.js";
 
 /** True when a process with this pid exists (signal 0 checks without touching it). */
 export function isAlive(pid: number): boolean {
@@ -123,4 +125,44 @@ export async function waitUntil(
     }
     await sleep(200);
   }
+}
+
+export interface LoggedRun {
+  /** Where the command's output goes (created, or appended to with `append`). */
+  readonly logFile: string;
+  readonly append?: boolean;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Sees each chunk of output after it is written to the log (to follow progress). */
+  readonly onOutput?: (chunk: Buffer) => void;
+  /** A line printed every `everyMs` while the command runs, so a long run is not silent. */
+  readonly heartbeat: { readonly everyMs: number; line(seconds: number): string };
+}
+
+/** Runs a command with its output in a log file and a progress line while it runs; resolves with its exit code. */
+export async function runLogged(
+  command: string,
+  args: readonly string[],
+  run: LoggedRun,
+): Promise<number | null> {
+  mkdirSync(dirname(run.logFile), { recursive: true });
+  const out = createWriteStream(run.logFile, { flags: run.append ? "a" : "w" });
+  const child = spawn(command, args, { cwd: run.cwd, env: run.env, stdio: ["ignore", "pipe", "pipe"] });
+  const collect = (chunk: Buffer) => {
+    out.write(chunk);
+    run.onOutput?.(chunk);
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  const started = Date.now();
+  const heartbeat = setInterval(
+    () => log(run.heartbeat.line(Math.round((Date.now() - started) / 1000))),
+    run.heartbeat.everyMs,
+  );
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  }).finally(() => clearInterval(heartbeat));
+  await new Promise<void>((resolve) => out.end(resolve));
+  return code;
 }

@@ -5,14 +5,15 @@
  * Its dependencies are pinned too (`schemathesis-constraints.txt`, what the pinned version
  * resolved to), so a new release of one of them cannot change a run.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureDebianPackages } from "./apt.js";
 import { withLock } from "./lock.js";
 import { cacheDir, repoRoot } from "./paths.js";
-import { log, step } from "./progress.js";
+import { runLogged } from "./process.js";
+import { step } from "./progress.js";
 
 export const schemathesisVersion = "4.32.5";
 /** Python 3.10 is the oldest Schemathesis 4 supports. */
@@ -62,32 +63,19 @@ function createVenv(pythonBinary: string, venv: string): void {
 
 /** Runs pip with its output in `logFile`, printing a line every 10 s so a slow download is not silent. */
 async function pip(venv: string, args: readonly string[], logFile: string): Promise<void> {
-  const out = createWriteStream(logFile, { flags: "a" });
-  const child = spawn(
+  let last = "";
+  const code = await runLogged(
     join(venv, "bin", "python"),
     ["-m", "pip", "--disable-pip-version-check", "--no-input", ...args],
     {
-      stdio: ["ignore", "pipe", "pipe"],
+      logFile,
+      append: true,
+      onOutput: (chunk) => {
+        last = chunk.toString("utf8").trim().split("\n").at(-1) ?? last;
+      },
+      heartbeat: { everyMs: 10_000, line: (seconds) => `pip: ${seconds} s, ${last.trim().slice(0, 100)}` },
     },
   );
-  let last = "";
-  const collect = (chunk: Buffer) => {
-    out.write(chunk);
-    const lines = chunk.toString("utf8").trim().split("\n");
-    last = lines.at(-1) ?? last;
-  };
-  child.stdout.on("data", collect);
-  child.stderr.on("data", collect);
-  const started = Date.now();
-  const heartbeat = setInterval(
-    () => log(`pip: ${Math.round((Date.now() - started) / 1000)} s, ${last.trim().slice(0, 100)}`),
-    10_000,
-  );
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", resolve);
-  }).finally(() => clearInterval(heartbeat));
-  await new Promise<void>((resolve) => out.end(resolve));
   if (code !== 0) {
     const tail = readFileSync(logFile, "utf8").trim().split("\n").slice(-30).join("\n");
     throw new Error(`pip ${args.join(" ")} failed (exit ${code}); log ${logFile} ends:\n${tail}`);
