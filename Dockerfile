@@ -30,5 +30,5 @@ USER 10001:10001
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     NODE_EXTRA_CA_CERTS=/app/certs/rds-global-bundle.pem \
-    NODE_OPTIONS=--enable-source-maps
+    NODE_OPTIONS="--enable-source-maps --max-semi-space-size=8"
 ENTRYPOINT ["/nodejs/bin/node", "/app/services/current/main.mjs"]

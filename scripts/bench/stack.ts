@@ -6,7 +6,7 @@ import { kafkaServer as localKafka } from "../../local/kafka.js";
 import { dataDir, repoRoot } from "../../local/paths.js";
 import { runnableServices } from "../../local/platform.js";
 import { postgres as postgresServer } from "../../local/postgres.js";
-import { type ServiceProcess, waitHealthy } from "../../local/processes.js";
+import { type ServiceProcess, serviceNodeFlags, waitHealthy } from "../../local/processes.js";
 import { step } from "../../local/progress.js";
 import { redis as redisServer } from "../../local/redis.js";
 import { localSecret } from "../../local/secrets.js";
@@ -170,7 +170,7 @@ export async function startStack(
         ...(profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProfileDir}` } : {}),
       };
       const bundle = service.name === "gateway" && gatewayBundle ? gatewayBundle : bundles[i]!.file;
-      const running = startProcess(service.name, ["--enable-source-maps", bundle], env, logDir);
+      const running = startProcess(service.name, [...serviceNodeFlags, bundle], env, logDir);
       started.push(running);
       const healthy =
         service.protocol === "http"

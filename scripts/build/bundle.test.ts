@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { serviceNodeFlags } from "../../local/processes.js";
 import { bundleService } from "./bundle.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -61,6 +62,10 @@ describe("the Dockerfile", () => {
     );
     const target = /global-bundle\.pem (\S+)/.exec(dockerfile)?.[1];
     expect(dockerfile).toContain(`NODE_EXTRA_CA_CERTS=${target}`);
+  });
+
+  it("runs the services with the Node flags of npm start and the bench", () => {
+    expect(dockerfile).toContain(`NODE_OPTIONS="${serviceNodeFlags.join(" ")}"`);
   });
 
   it("runs Node 24 as the pods' non-root user", () => {
