@@ -23,12 +23,12 @@ export interface ZonedProcess extends ServiceProcess {
  * The Node flags of every service process: in the image (the Dockerfile's NODE_OPTIONS, held
  * equal by a test), under `npm start` and in the bench.
  *
- * `--max-semi-space-size=8` (MiB) caps the young generation. Measured here on a bare
- * `node:http2` client and server: about a quarter of what each call allocates is still
- * reachable at the next scavenge however long ago the call ended, so a scavenge copies a
- * share of all it collects, and a larger young generation (V8's default grows it to 32 MiB)
- * only makes each pause longer: 7-20 ms, against 1.5-6.5 ms at 8 MiB for the same total
- * GC time. In the bench the gateway's p95 fell from about 7 to under 4 ms (README, Benchmark).
+ * `--max-semi-space-size=8` (MiB) caps the young generation. Measured here, even on a bare
+ * `node:http2` client and server: a tenth to a quarter of what the calls allocate is still
+ * reachable at the next scavenge however long ago each call ended, so a scavenge copies a
+ * share of all it collects, and a larger young generation (V8 grows it to 32 MiB) only makes
+ * each pause longer: 7-10 ms in the gateway and catalog, against a median of 1.6-2 ms at
+ * 8 MiB for about the same total GC time (README, Benchmark).
  */
 export const serviceNodeFlags = ["--enable-source-maps", "--max-semi-space-size=8"] as const;
 

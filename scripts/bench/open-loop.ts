@@ -67,6 +67,8 @@ const idle: Connection[] = [];
 const backlog: Pending[] = [];
 let backlogHead = 0;
 let maxBacklog = 0;
+/** When the backlog was longest, in seconds from the start of the measurement. */
+let maxBacklogAt = 0;
 let errors = 0;
 let completed = 0;
 let outstanding = 0;
@@ -139,7 +141,10 @@ function tick(): void {
     if (connection) send(connection, pending);
     else {
       backlog.push(pending);
-      maxBacklog = Math.max(maxBacklog, backlog.length - backlogHead);
+      if (measuring && backlog.length - backlogHead > maxBacklog) {
+        maxBacklog = backlog.length - backlogHead;
+        maxBacklogAt = (now - measureFrom) / 1000;
+      }
     }
   }
   if (scheduled < total) setTimeout(tick, 1);
@@ -163,11 +168,13 @@ function finish(): void {
       extra: {
         targetRate: config.rate,
         maxBacklog,
+        maxBacklogAt,
         serviceP50: service.p50,
         serviceP95: service.p95,
         serviceP99: service.p99,
         tickLatenessP50: lateness.p50,
         tickLatenessP99: lateness.p99,
+        tickLatenessMax: lateness.max,
       },
     });
     for (const connection of idle) connection.socket.destroy();
