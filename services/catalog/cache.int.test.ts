@@ -70,6 +70,25 @@ describe("the product cache on real Redis", () => {
     }
   });
 
+  it("reads its own write at once, without waiting for Redis's invalidation on its tracked connection", async () => {
+    const id = randomUUID();
+    const tracked = await connectRedis(testRedis("cache").url, logger, {
+      clientSideCache: { maxEntries: 100 },
+    });
+    try {
+      const replica = new ProductCache(redis, logger, { ...options, reader: tracked });
+      const fromDb = async () => row(id, 0, "from-db");
+      // The write's reply and the invalidation arrive on two connections in either order:
+      // many rounds make the stale order all but certain to come up at least once.
+      for (let version = 1; version <= 40; version++) {
+        await replica.put(row(id, version, `v${version}`));
+        expect(await replica.get(id, fromDb)).toMatchObject({ name: `v${version}`, version });
+      }
+    } finally {
+      await tracked.quit();
+    }
+  });
+
   it("never lets an older version replace a newer one", async () => {
     const id = randomUUID();
     const cache = new ProductCache(redis, logger, options);

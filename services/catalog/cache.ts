@@ -119,11 +119,15 @@ export class ProductCache {
     return entry;
   }
 
-  #store(id: string, entry: Entry, ttlMs: number, releaseLock = false) {
+  async #store(id: string, entry: Entry, ttlMs: number, releaseLock = false) {
     // "v" must stay the first key: the Lua compare reads it from the start of the JSON.
     const json = JSON.stringify({ v: entry.v, ...(entry.p ? { p: entry.p } : {}) });
     const keys = releaseLock ? [ProductCache.key(id), ProductCache.lockKey(id)] : [ProductCache.key(id)];
-    return setIfNewer(this.redis, keys, [json, entry.v, ttlMs]);
+    const stored = await setIfNewer(this.redis, keys, [json, entry.v, ttlMs]);
+    // Redis's invalidation reaches the tracked reader on its own connection, possibly after
+    // this reply: drop the local copy now, so this replica reads its own write at once.
+    this.options.reader?.clientSideCache?.invalidate(ProductCache.key(id));
+    return stored;
   }
 
   /** The cache is an optimisation: when Redis fails, reads go to the database (logged once). */
