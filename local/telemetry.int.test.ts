@@ -160,15 +160,14 @@ describe("a real service's telemetry through the local collector and Prometheus"
     );
     const slow = load(8, () => catalog.getProduct({ id: productId }));
     try {
-      const crossed = await waitFor(
-        "our p99 above the objective",
-        async () => {
-          const [p99] = await promQuery(prometheusUrl, ourP99);
-          return p99 && Number(p99.value[1]) > latencyObjective.p99Seconds ? Number(p99.value[1]) : undefined;
-        },
-        20_000,
-      );
-      expect(crossed).toBeGreaterThan(slowMs / 1000);
+      const p99Above = (seconds: number) => async () => {
+        const [p99] = await promQuery(prometheusUrl, ourP99);
+        return p99 && Number(p99.value[1]) > seconds ? Number(p99.value[1]) : undefined;
+      };
+      await waitFor("our p99 above the objective", p99Above(latencyObjective.p99Seconds), 20_000);
+      // The rate window still holds fast calls when the objective is first crossed (one CI run
+      // read 265 ms there); once it holds slow ones alone, the p99 is the slow path's delay.
+      await waitFor("our p99 at the slow path's delay", p99Above(slowMs / 1000), 20_000);
       // The page's own expression, as deployed, returns the catalog's p99 once it is over the
       // objective. It sums every catalog series, not only this revision's, so it is read until
       // it answers rather than once (an empty answer means "not breached").
@@ -196,7 +195,7 @@ describe("a real service's telemetry through the local collector and Prometheus"
       await slow.stop();
       await removeRules();
     }
-  }, 90_000);
+  }, 120_000);
 
   it("keeps the slow trace and the service's log records in the collector's files", () => {
     const traces = readFileSync(servers["PLATFORM_COLLECTOR_TRACES"]!, "utf8")
