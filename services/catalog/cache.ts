@@ -122,11 +122,12 @@ export class ProductCache {
   async #store(id: string, entry: Entry, ttlMs: number, releaseLock = false) {
     // "v" must stay the first key: the Lua compare reads it from the start of the JSON.
     const json = JSON.stringify({ v: entry.v, ...(entry.p ? { p: entry.p } : {}) });
-    const keys = releaseLock ? [ProductCache.key(id), ProductCache.lockKey(id)] : [ProductCache.key(id)];
+    const key = ProductCache.key(id);
+    const keys = releaseLock ? [key, ProductCache.lockKey(id)] : [key];
     const stored = await setIfNewer(this.redis, keys, [json, entry.v, ttlMs]);
     // Redis's invalidation reaches the tracked reader on its own connection, possibly after
     // this reply: drop the local copy now, so this replica reads its own write at once.
-    this.options.reader?.clientSideCache?.invalidate(ProductCache.key(id));
+    this.options.reader?.clientSideCache?.invalidate(key);
     return stored;
   }
 
