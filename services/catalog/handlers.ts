@@ -1,7 +1,12 @@
-import type { CatalogService, Product } from "../gen/platform/catalog/v1/catalog_pb.js";
+import {
+  type CatalogService,
+  GetProductResponseSchema,
+  type Product,
+} from "../gen/platform/catalog/v1/catalog_pb.js";
 import { alreadyExists, invalidArgument, notFound } from "../runtime/errors.js";
 import type { EventOutbox } from "../runtime/event-wiring.js";
 import type { Database, Queryable } from "../runtime/postgres.js";
+import { type Encoded, encodeAnswer } from "../runtime/rpc/encoded.js";
 import type { Handlers } from "../runtime/rpc/server.js";
 import { type CachedProduct, type ProductCache, toCached } from "./cache.js";
 import { decodeCursor, encodeCursor, isUuid } from "./cursor.js";
@@ -67,12 +72,23 @@ export function catalogHandlers(
   outbox: EventOutbox,
 ): Handlers<typeof CatalogService> {
   const refresh = (rows: ProductRow[]) => Promise.all(rows.map((r) => cache.put(r)));
+  // The cache hands back the same object for a product until its entry changes, so its
+  // answer is encoded once per version, not once per read.
+  const answers = new WeakMap<CachedProduct, Encoded<typeof GetProductResponseSchema>>();
+  const answer = (product: CachedProduct) => {
+    let encoded = answers.get(product);
+    if (!encoded) {
+      encoded = encodeAnswer(GetProductResponseSchema, { product: toMessage(product) });
+      answers.set(product, encoded);
+    }
+    return encoded;
+  };
   return {
     async getProduct({ id }) {
       requireId(id);
       const product = await cache.get(id, () => findProduct(db, id));
       if (!product) throw notFound(`product ${id}`);
-      return { product: toMessage(product) };
+      return answer(product);
     },
 
     async listProducts({ page, category }) {

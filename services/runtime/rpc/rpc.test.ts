@@ -18,6 +18,7 @@ import { RequestMetrics } from "../metrics.js";
 import { CallerCheck } from "./caller-check.js";
 import { CallerIdentity } from "./caller-identity.js";
 import { type Client, createClient, type RpcError, Status } from "./client.js";
+import { encodeAnswer } from "./encoded.js";
 import { RpcServer } from "./server.js";
 
 const seed = generateSecret("key-256-base64");
@@ -45,6 +46,8 @@ const product = (id: string) => ({
   stock: 3,
   price: { amountMinor: 4999n, currency: "EUR" },
 });
+/** An answer encoded before the call, as a cache would keep it. */
+const encodedAnswer = encodeAnswer(GetProductResponseSchema, { product: product("encoded") });
 
 beforeAll(async () => {
   server = new RpcServer(
@@ -57,6 +60,7 @@ beforeAll(async () => {
         if (request.id === "bad") throw invalidArgument("id is malformed", { id: "not a UUID" });
         if (request.id === "accented") throw invalidArgument("id is malformed", { id: "pas un UUID « … »" });
         if (request.id === "boom") throw new Error("database password is hunter2");
+        if (request.id === "encoded") return encodedAnswer;
         if (request.id === "wait") {
           await sleep(5_000, undefined, { signal: call.signal }).catch(() => undefined);
           cancellations.push(call.signal.aborted);
@@ -85,6 +89,15 @@ describe("the gRPC transport", () => {
     const response = await client.getProduct({ id: "p1" });
     expect(response.product?.name).toBe("Red shoes");
     expect(response.product?.price?.amountMinor).toBe(4999n);
+  });
+
+  it("sends an answer encoded before as it is, call after call", async () => {
+    for (let i = 0; i < 2; i++) {
+      const response = await client.getProduct({ id: "encoded" });
+      expect(response.product?.sku).toBe("SKU-encoded");
+      expect(response.product?.price?.amountMinor).toBe(4999n);
+    }
+    expect(fromBinary(GetProductResponseSchema, encodedAnswer.bytes).product?.id).toBe("encoded");
   });
 
   it("carries repeated fields and strings", async () => {

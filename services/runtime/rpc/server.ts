@@ -18,6 +18,7 @@ import type { RequestMetrics } from "../metrics.js";
 import { traced } from "../tracing.js";
 import type { CallerCheck } from "./caller-check.js";
 import { codec, descriptorSet, methodPath } from "./descriptors.js";
+import { Encoded } from "./encoded.js";
 import { type HostedRoute, hostedRoutes } from "./hosted-services.js";
 import {
   answerable,
@@ -44,8 +45,11 @@ export interface CallContext {
 }
 
 type Input<M extends DescMethod> = MessageShape<M["input"]>;
-/** A handler may return a plain object: unset fields take their protobuf defaults. */
-type Output<M extends DescMethod> = MessageInitShape<M["output"]>;
+/**
+ * A handler may return a plain object (unset fields take their protobuf defaults), or an
+ * answer it encoded before (encoded.ts).
+ */
+type Output<M extends DescMethod> = MessageInitShape<M["output"]> | Encoded<M["output"]>;
 
 /** A service's handlers: one small async function per RPC. */
 export type Handlers<S extends DescService> = {
@@ -224,7 +228,10 @@ export class RpcServer<S extends DescService = DescService> {
           (response) => {
             clearTimeout(timer);
             end("ok");
-            sendMessage(stream, output.encode(response as never));
+            sendMessage(
+              stream,
+              response instanceof Encoded ? response.bytes : output.encode(response as never),
+            );
           },
           (err: unknown) => {
             clearTimeout(timer);
