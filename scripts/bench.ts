@@ -14,6 +14,7 @@ import { formatProfile, newestProfile, sourceMapResolver, summarizeProfile } fro
 import { describeMachine, machineLine } from "./bench/machine.js";
 import { type MeasureContext, measure, type ScenarioRun } from "./bench/measure.js";
 import { type BenchOptions, parseBenchArgs, usage } from "./bench/options.js";
+import { formatPauses } from "./bench/pauses.js";
 import { benchPorts, refuseTakenPorts } from "./bench/ports.js";
 import { type CeilingRole, startCeiling, stopAll } from "./bench/processes.js";
 import { waitForQuiet } from "./bench/quiet.js";
@@ -66,6 +67,8 @@ async function bench(options: BenchOptions): Promise<void> {
       cpuProfileDir: profileDir,
       profiled: options.profiledService,
       gatewayBundle,
+      nodeFlags: options.nodeFlags,
+      pauseLog: options.gcLog,
     });
     const body = { BENCH_BODY: stack.productJson };
     const hop = (front: number, backend: number) => ({ PORT: String(front), BACKEND_PORT: String(backend) });
@@ -111,6 +114,7 @@ async function bench(options: BenchOptions): Promise<void> {
         pids,
         rates: {},
         log,
+        pauseLogDir: options.gcLog ? logDir : undefined,
       };
       for (const scenario of options.scenarios) {
         const result = await measure(scenario, run, context);
@@ -119,6 +123,7 @@ async function bench(options: BenchOptions): Promise<void> {
         log(
           `run ${run}/${options.runs} ${scenario}: ${Math.round(m.requestsPerSecond)} req/s, p50 ${m.latency.p50.toFixed(2)} p95 ${m.latency.p95.toFixed(2)} p99 ${m.latency.p99.toFixed(2)} ms, ${m.errors} errors`,
         );
+        if (result.pauses) log(`run ${run}/${options.runs} ${scenario}: ${formatPauses(result.pauses)}`);
         context = { ...context, rates: { ...context.rates, [scenario]: m.requestsPerSecond } };
       }
     }
@@ -136,7 +141,11 @@ async function bench(options: BenchOptions): Promise<void> {
 npm run bench, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC${profileDir ? `  (${options.profiledService} profiled: not comparable)` : ""}
 machine: ${machineLine({ ...machine, loadAverage: loadAtStart })}
 load:    ${options.connections} connections, ${options.warmupSeconds} s warm-up + ${options.seconds} s per scenario, median of ${options.runs} run(s);
-         ${loadGenerators}; on the same cores as the servers, nothing pinned
+         ${loadGenerators}; on the same cores as the servers, nothing pinned${
+           options.nodeFlags.length > 0
+             ? `\nflags:   the services ran with ${options.nodeFlags.join(" ")} added: not comparable`
+             : ""
+         }
 
 ${scenarioTable(summaries)}
 

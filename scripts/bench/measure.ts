@@ -6,6 +6,7 @@ import { type CpuReading, type CpuUse, cpuBetween, type NamedPids, readCpu } fro
 import { auditLatency, drainOutbox, waitForPipeline } from "./event-pipeline.js";
 import { type Measurement, runGenerator } from "./measurement.js";
 import type { BenchOptions } from "./options.js";
+import { type PauseReport, readPauseLogs, summarizePauses } from "./pauses.js";
 import { waitForQuiet } from "./quiet.js";
 import { luaPlaceOrders, luaWalkProducts } from "./requests.js";
 import type { ScenarioName } from "./scenarios.js";
@@ -29,6 +30,8 @@ export interface MeasureContext {
   readonly kafkaBrokers: string;
   /** Processes whose CPU is ours, by name. */
   pids(): NamedPids;
+  /** With --gc-log: where the services' pause logs are (pauses.ts). */
+  readonly pauseLogDir?: string | undefined;
   /** The rates measured so far in this run, for the scenarios that load at a share of one. */
   readonly rates: Partial<Record<ScenarioName, number>>;
   log(message: string): void;
@@ -42,6 +45,8 @@ export interface ScenarioRun {
   readonly attempts: number;
   /** Other work on the machine took more than `maxForeignShare` of it throughout. */
   readonly noisy: boolean;
+  /** With --gc-log: the services' pauses in the measured window. */
+  readonly pauses?: PauseReport;
 }
 
 /** Beyond this share of the two cores used by others, a measurement is retried. */
@@ -248,13 +253,32 @@ export async function measure(
     if (!quiet.quiet)
       context.log(`${scenario}: the machine stayed ${(quiet.busy * 100).toFixed(0)}% busy; measuring anyway`);
     let before: CpuReading | undefined;
+    let from = 0;
     const measurement = await load(scenario, context, () => {
       before = readCpu(context.pids());
+      from = Date.now();
     });
     if (!before) throw new Error(`${scenario}: the load generator never started measuring`);
     const cpu = cpuBetween(before, readCpu(context.pids()), context.cores, measurement.generatorCpuSeconds);
     const noisy = foreignShare(cpu, context.cores) > maxForeignShare;
-    const result = { scenario, run, measurement, cpu, attempts: attempt, noisy };
+    const peak = measurement.extra?.["maxBacklogAt"];
+    const pauses = context.pauseLogDir
+      ? summarizePauses(
+          readPauseLogs(context.pauseLogDir),
+          from,
+          Date.now(),
+          peak === undefined ? undefined : from + peak * 1000,
+        )
+      : undefined;
+    const result = {
+      scenario,
+      run,
+      measurement,
+      cpu,
+      attempts: attempt,
+      noisy,
+      ...(pauses ? { pauses } : {}),
+    };
     if (!best || cpu.foreign < best.cpu.foreign) best = { ...result };
     if (!noisy) return result;
     context.log(

@@ -30,6 +30,16 @@ describe("parseBenchArgs", () => {
     expect(parseBenchArgs(["--help"])).toBeUndefined();
   });
 
+  it("splits --node-flags into flags for the services, and refuses what is not a flag", () => {
+    expect(parseBenchArgs([])?.nodeFlags).toEqual([]);
+    expect(
+      parseBenchArgs(["--node-flags= --single-threaded-gc  --max-semi-space-size=16 "])?.nodeFlags,
+    ).toEqual(["--single-threaded-gc", "--max-semi-space-size=16"]);
+    expect(() => parseBenchArgs(["--node-flags=--single-threaded-gc gc"])).toThrow(
+      /--node-flags takes Node or V8 flags .* \(got "gc"\)/,
+    );
+  });
+
   it("names the option and the value it refuses", () => {
     expect(() => parseBenchArgs(["--duration", "ten"])).toThrow(
       '--duration must be a whole number from 1 to 3600 (got "ten")',

@@ -20,6 +20,10 @@ export interface BenchOptions {
   readonly profiledService: string;
   /** Run this gateway bundle instead of bundling the working tree's (to compare two builds). */
   readonly gatewayBundle: string | undefined;
+  /** Node and V8 flags every service gets after the image's own (to measure GC settings). */
+  readonly nodeFlags: readonly string[];
+  /** Record every service's GC pauses and event-loop stalls and name those at the backlog's peak. */
+  readonly gcLog: boolean;
 }
 
 export const usage = `usage: npm run bench [-- options]
@@ -47,6 +51,11 @@ options:
   --profile NAME     the service --cpu-prof profiles: ${benchServices.join(", ")} (default gateway)
   --gateway-bundle F run this gateway bundle (scripts/build/bundle.ts layout) instead of the working
                      tree's, e.g. one built from another commit, to compare two builds
+  --node-flags="F"   Node and V8 flags for every service, after the image's own (a later flag
+                     wins), e.g. --node-flags="--single-threaded-gc"; the report names them
+  --gc-log           record each service's pauses over 5 ms (GCs by kind, event-loop stalls) and
+                     log, per scenario, each one's full GCs, its longest pause and the pauses
+                     under way when the open loop's backlog peaked (also in --out's runs)
   --help             this text
 
 environment: LOG_LEVEL (the services', default info), PLATFORM_* as for npm start`;
@@ -68,6 +77,17 @@ function profiledService(raw: string | undefined): string {
   return raw;
 }
 
+/** Flags as Node takes them on its command line: each one starts with "--". */
+function nodeFlags(raw: string | undefined): string[] {
+  const flags = (raw ?? "").split(/\s+/).filter(Boolean);
+  const bad = flags.find((flag) => !/^--[a-z0-9][a-z0-9_-]*(=\S+)?$/i.test(flag));
+  if (bad !== undefined)
+    throw new Error(
+      `--node-flags takes Node or V8 flags such as "--single-threaded-gc --max-semi-space-size=16" (got "${bad}")`,
+    );
+  return flags;
+}
+
 /** The command line as options, or undefined for --help. Throws on a bad value, naming it. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefined {
   const { values } = parseArgs({
@@ -84,6 +104,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
       "cpu-prof": { type: "string" },
       profile: { type: "string" },
       "gateway-bundle": { type: "string" },
+      "node-flags": { type: "string" },
+      "gc-log": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -102,5 +124,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     cpuProfileDir: values["cpu-prof"],
     profiledService: profiledService(values.profile),
     gatewayBundle: values["gateway-bundle"],
+    nodeFlags: nodeFlags(values["node-flags"]),
+    gcLog: values["gc-log"],
   };
 }

@@ -19,6 +19,7 @@ import { loadServiceRegistry, type RegisteredService } from "../../services/regi
 import { bundleService } from "../build/bundle.js";
 import { seedBenchProducts } from "./bench-data.js";
 import { withChildren } from "./cpu.js";
+import { pauseLogSuffix } from "./pauses.js";
 import type { BenchPorts } from "./ports.js";
 import { startProcess, stopAll } from "./processes.js";
 import { orderProducts } from "./requests.js";
@@ -28,6 +29,8 @@ import { benchServices } from "./services.js";
  * The services the measured paths pass through: reads (gateway, catalog), orders (orders,
  * catalog) and the event pipeline (their outboxes into audit). Identity issues the token.
  */
+
+const pauseWatch = join(repoRoot, "scripts", "bench", "pause-watch.ts");
 
 /** Products the uncached read walks; a run's walk must not reach the end (measure.ts checks). */
 export const readProducts = 150_000;
@@ -119,9 +122,13 @@ export async function startStack(
     /** The service --cpu-prof profiles. */
     readonly profiled?: string;
     readonly gatewayBundle?: string | undefined;
+    /** Flags every service gets after the image's own. */
+    readonly nodeFlags?: readonly string[];
+    /** Each service records its pauses in `logDir` (pause-watch.ts). */
+    readonly pauseLog?: boolean;
   } = {},
 ): Promise<BenchStack> {
-  const { cpuProfileDir, profiled = "gateway", gatewayBundle } = options;
+  const { cpuProfileDir, profiled = "gateway", gatewayBundle, nodeFlags = [], pauseLog = false } = options;
   const registry = (await loadServiceRegistry()).map((s) => ({
     ...s,
     port: s.name === "gateway" ? ports.gateway : ports.services[s.name]!,
@@ -164,13 +171,17 @@ export async function startStack(
     };
     for (const [i, service] of services.entries()) {
       const profile = cpuProfileDir && service.name === profiled;
+      const pauses = join(logDir, `${service.name}${pauseLogSuffix}`);
+      rmSync(pauses, { force: true });
       const env = {
         ...localServiceEnv(service, context),
         ...benchEnv[service.name],
         ...(profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProfileDir}` } : {}),
+        ...(pauseLog ? { BENCH_PAUSE_LOG: pauses } : {}),
       };
       const bundle = service.name === "gateway" && gatewayBundle ? gatewayBundle : bundles[i]!.file;
-      const running = startProcess(service.name, [...serviceNodeFlags, bundle], env, logDir);
+      const flags = [...serviceNodeFlags, ...nodeFlags, ...(pauseLog ? ["--import", pauseWatch] : [])];
+      const running = startProcess(service.name, [...flags, bundle], env, logDir);
       started.push(running);
       const healthy =
         service.protocol === "http"
