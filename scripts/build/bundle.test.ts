@@ -19,6 +19,17 @@ describe("bundleService", () => {
     expect(existsSync(join(dirname(file), "runtime-sql/001.do.outbox.sql"))).toBe(true);
   });
 
+  it("writes its source map trimmed in the dependencies (source-map.ts)", async () => {
+    const { file } = await built;
+    const map = JSON.parse(readFileSync(`${file}.map`, "utf8")) as {
+      sources: string[];
+      sourcesContent: (string | null)[];
+    };
+    const own = map.sources.map((s) => !s.includes("node_modules/"));
+    expect(own.filter(Boolean).length).toBeGreaterThan(10);
+    expect(map.sourcesContent.every((text, i) => (text === null) === !own[i])).toBe(true);
+  });
+
   it("puts the protos grpc-js loads where its modules look: <bundle dir>/../../proto", async () => {
     const { file } = await built;
     const protoRoot = join(dirname(file), "../../proto");

@@ -1,6 +1,7 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { build } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
+import { type RawSourceMap, trimSourceMap } from "./source-map.js";
 
 /**
  * Packages that cannot live inside a bundle: native addons (.node files) and optional
@@ -22,6 +23,9 @@ const runtimeProtos = [
     "grpc/reflection/v1alpha/reflection.proto",
   ],
 ] as const;
+
+/** A source path in a bundle's map that is a dependency's, not the project's. */
+const dependency = /(^|\/)node_modules\//;
 
 /** ESM bundles still meet CommonJS dependencies that expect these. */
 const banner = [
@@ -70,22 +74,11 @@ export interface BundleResult {
   readonly bytes: number;
 }
 
-/**
- * Bundles one service into `dist/services/<name>/main.mjs` with its SQL migrations beside
- * it. One file of JavaScript per service; Node 24; source maps for readable stack traces.
- */
-export async function bundleService(
-  root: string,
-  service: string,
-  outDir = join(root, "dist"),
-): Promise<BundleResult> {
-  const entry = join(root, "services", service, "main.ts");
-  if (!existsSync(entry)) throw new Error(`services/${service}/main.ts does not exist: nothing to bundle`);
-  const target = join(outDir, "services", service);
-  rmSync(target, { recursive: true, force: true });
-  const result = await build({
+/** esbuild's settings for a service's bundle. */
+export const bundleOptions = (entry: string, outfile: string) =>
+  ({
     entryPoints: [entry],
-    outfile: join(target, "main.mjs"),
+    outfile,
     bundle: true,
     platform: "node",
     target: "node24",
@@ -100,7 +93,26 @@ export async function bundleService(
     banner: { js: banner },
     metafile: true,
     logLevel: "warning",
-  });
+  }) satisfies BuildOptions;
+
+/**
+ * Bundles one service into `dist/services/<name>/main.mjs` with its SQL migrations beside
+ * it. One file of JavaScript per service; Node 24; a source map for readable stack traces,
+ * trimmed in the dependencies (source-map.ts).
+ */
+export async function bundleService(
+  root: string,
+  service: string,
+  outDir = join(root, "dist"),
+): Promise<BundleResult> {
+  const entry = join(root, "services", service, "main.ts");
+  if (!existsSync(entry)) throw new Error(`services/${service}/main.ts does not exist: nothing to bundle`);
+  const target = join(outDir, "services", service);
+  rmSync(target, { recursive: true, force: true });
+  const result = await build(bundleOptions(entry, join(target, "main.mjs")));
+  const mapFile = join(target, "main.mjs.map");
+  const map = JSON.parse(readFileSync(mapFile, "utf8")) as RawSourceMap;
+  writeFileSync(mapFile, JSON.stringify(trimSourceMap(map, (source) => !dependency.test(source))));
   const migrations = join(root, "services", service, "migrations");
   if (existsSync(migrations)) cpSync(migrations, join(target, "migrations"), { recursive: true });
   // The runtime's own tables (outbox, processed events): runtime/postgres.ts reads them from
