@@ -31,4 +31,5 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     NODE_EXTRA_CA_CERTS=/app/certs/rds-global-bundle.pem \
     NODE_OPTIONS="--enable-source-maps --max-semi-space-size=8"
-ENTRYPOINT ["/nodejs/bin/node", "/app/services/current/main.mjs"]
+# V8 flags NODE_OPTIONS refuses go on the command line (local/processes.ts says why each).
+ENTRYPOINT ["/nodejs/bin/node", "--single-threaded-gc", "/app/services/current/main.mjs"]

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { serviceNodeFlags } from "../../local/processes.js";
+import { serviceNodeOptions, serviceV8Flags } from "../../local/processes.js";
 import { bundleService } from "./bundle.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -64,7 +64,7 @@ describe("the Dockerfile", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable in the Dockerfile
     expect(dockerfile).toContain('cp -r "dist/services/${SERVICE}" /out/app/services/current');
     expect(dockerfile).toContain("cp -r dist/proto dist/node_modules /out/app/");
-    expect(dockerfile).toContain('ENTRYPOINT ["/nodejs/bin/node", "/app/services/current/main.mjs"]');
+    expect(dockerfile).toMatch(/^ENTRYPOINT \[.*, "\/app\/services\/current\/main\.mjs"\]$/m);
   });
 
   it("trusts the RDS certificate authorities, so verify-full connections to Aurora succeed", () => {
@@ -76,7 +76,13 @@ describe("the Dockerfile", () => {
   });
 
   it("runs the services with the Node flags of npm start and the bench", () => {
-    expect(dockerfile).toContain(`NODE_OPTIONS="${serviceNodeFlags.join(" ")}"`);
+    expect(dockerfile).toContain(`NODE_OPTIONS="${serviceNodeOptions.join(" ")}"`);
+    const entrypoint = /^ENTRYPOINT (.+)$/m.exec(dockerfile)?.[1] ?? "[]";
+    expect(JSON.parse(entrypoint)).toEqual([
+      "/nodejs/bin/node",
+      ...serviceV8Flags,
+      "/app/services/current/main.mjs",
+    ]);
   });
 
   it("runs Node 24 as the pods' non-root user", () => {
