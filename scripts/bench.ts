@@ -18,10 +18,12 @@ import { formatPauses } from "./bench/pauses.js";
 import { benchPorts, refuseTakenPorts } from "./bench/ports.js";
 import { type CeilingRole, startCeiling, stopAll } from "./bench/processes.js";
 import { waitForQuiet } from "./bench/quiet.js";
+import { prepareResultsFile } from "./bench/results-file.js";
 import { cpuTable, scenarioTable, summarize, verdicts, verdictTable } from "./bench/report.js";
 import { type BenchStack, startStack } from "./bench/stack.js";
 
 async function bench(options: BenchOptions): Promise<void> {
+  const outFile = options.out ? prepareResultsFile(options.out) : undefined;
   const machine = describeMachine();
   log(`machine: ${machineLine(machine)}`);
   ensureDebianPackages(["wrk"]);
@@ -161,9 +163,9 @@ ${verdictTable(list)}`);
       console.log(`\n${formatProfile(options.profiledService, summary, perRequest)}\n(${file})`);
     }
   }
-  if (options.out) {
+  if (outFile) {
     writeFileSync(
-      options.out,
+      outFile,
       `${JSON.stringify(
         {
           date: new Date().toISOString(),
@@ -178,7 +180,7 @@ ${verdictTable(list)}`);
         2,
       )}\n`,
     );
-    log(`wrote ${options.out}`);
+    log(`wrote ${outFile}`);
   }
 }
 
