@@ -40,7 +40,10 @@ export const serviceNodeOptions = ["--enable-source-maps", "--max-semi-space-siz
  * cores, so the helpers take CPU from the main threads of the same and other processes
  * while the main thread waits for them. Measured with the bench's gateway-half scenario
  * (three runs each): p99 12-16 ms against 24-31, the longest stall 23-28 ms against 44-70,
- * and 5-10% less CPU per request in the gateway and catalog (README, Benchmark).
+ * and 5-10% less CPU per request in the gateway and catalog. The write path pays for it:
+ * placing an order costs orders and audit about 15% more CPU and the outbox drains 6%
+ * slower (two runs each way), as their marking moves onto the main thread. Only the read
+ * path's tail has a target it missed, so the read path decides (README, Benchmark).
  */
 export const serviceV8Flags = ["--single-threaded-gc"] as const;
 

@@ -18,8 +18,8 @@ import { formatPauses } from "./bench/pauses.js";
 import { benchPorts, refuseTakenPorts } from "./bench/ports.js";
 import { type CeilingRole, startCeiling, stopAll } from "./bench/processes.js";
 import { waitForQuiet } from "./bench/quiet.js";
-import { prepareResultsFile } from "./bench/results-file.js";
 import { cpuTable, scenarioTable, summarize, verdicts, verdictTable } from "./bench/report.js";
+import { prepareResultsFile } from "./bench/results-file.js";
 import { type BenchStack, startStack } from "./bench/stack.js";
 
 async function bench(options: BenchOptions): Promise<void> {
