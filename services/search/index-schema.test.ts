@@ -35,6 +35,10 @@ describe("the products index", () => {
     expect(analysis?.filter?.["autocomplete_grams"]).toMatchObject({ type: "edge_ngram" });
   });
 
+  it("refreshes every second whatever the search traffic, so no shard goes search idle", () => {
+    expect(productIndexBody(0).settings).toMatchObject({ refresh_interval: "1s" });
+  });
+
   it("takes its replica count from the deployment", () => {
     expect(productIndexBody(2).settings).toMatchObject({ number_of_shards: 1, number_of_replicas: 2 });
   });

@@ -6,7 +6,13 @@ import { z } from "zod";
 import { count } from "../runtime/config.js";
 import { ServiceError } from "../runtime/errors.js";
 import type { Logger } from "../runtime/logger.js";
-import { aliasPattern, indexVersion, productIndexBody, versionedIndexName } from "./index-schema.js";
+import {
+  aliasPattern,
+  indexVersion,
+  productIndexBody,
+  productRefreshInterval,
+  versionedIndexName,
+} from "./index-schema.js";
 
 /** How search reaches its index; shared by the service and the reindex command. */
 export const opensearchEnv = {
@@ -116,6 +122,22 @@ export async function createVersionedIndex(
 }
 
 /**
+ * Gives an index created before `productRefreshInterval` was part of its settings the same
+ * interval (a dynamic setting: no reindex needed), so no shard of it goes search idle.
+ */
+export async function ensureRefreshInterval(client: Client, index: string, logger: Logger): Promise<void> {
+  const res = await client.indices.getSettings({
+    index,
+    name: "index.refresh_interval",
+    flat_settings: true,
+  });
+  const settings = (res.body as Record<string, { settings?: Record<string, string> }>)[index]?.settings;
+  if (settings?.["index.refresh_interval"] === productRefreshInterval) return;
+  await client.indices.putSettings({ index, body: { "index.refresh_interval": productRefreshInterval } });
+  logger.info({ index, refreshInterval: productRefreshInterval }, "set the search index's refresh interval");
+}
+
+/**
  * Makes sure the alias exists: creates `<alias>-v1` with the alias on a fresh cluster.
  * Index and alias are created in one step, so a second instance starting at the same
  * moment sees "already exists" and then finds the alias.
@@ -126,6 +148,7 @@ export async function ensureAlias(client: Client, config: OpenSearchConfig, logg
   if (existing) {
     if (indexVersion(alias, existing) === undefined)
       logger.warn({ alias, index: existing }, "the alias points at an index not named <alias>-v<N>");
+    await ensureRefreshInterval(client, existing, logger);
     return existing;
   }
   try {

@@ -420,6 +420,29 @@ describe("search indexed from catalog events", () => {
     }
   });
 
+  it("gives an index made without an explicit refresh interval one when it starts", async () => {
+    const older = `test-search-${run}-older`;
+    // As an index created before the setting existed: search-idle refreshes by default.
+    await opensearch.indices.create({
+      index: `${older}-v1`,
+      body: { settings: { number_of_shards: 1, number_of_replicas: 0 }, aliases: { [older]: {} } },
+    });
+    try {
+      const config = { ...configDefaults(), SEARCH_INDEX_ALIAS: older };
+      const refreshInterval = async () => {
+        const res = await opensearch.indices.getSettings({ index: `${older}-v1`, flat_settings: true });
+        return (res.body as Record<string, { settings: Record<string, string> }>)[`${older}-v1`]?.settings[
+          "index.refresh_interval"
+        ];
+      };
+      expect(await refreshInterval()).toBeUndefined();
+      expect(await ensureAlias(opensearch, config, logger)).toBe(`${older}-v1`);
+      expect(await refreshInterval()).toBe("1s");
+    } finally {
+      await opensearch.indices.delete({ index: `${older}-v1` }).catch(() => undefined);
+    }
+  });
+
   it("reindexes from the catalog into a new index, swaps the alias, loses no update and keeps answering", async () => {
     const steady = word("steady");
     const steadyProduct = await createProduct({ name: `Kettle ${steady}` });
