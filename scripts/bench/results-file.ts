@@ -17,13 +17,8 @@ export function prepareResultsFile(out: string): string {
       `--out ${out}: cannot write in ${folder} (${(err as NodeJS.ErrnoException).code ?? err})`,
     );
   }
-  let existing: ReturnType<typeof statSync> | undefined;
-  try {
-    existing = statSync(file);
-  } catch {
-    // A file not there yet is the usual case.
-  }
-  if (existing?.isDirectory())
+  // A file not there yet is the usual case.
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory())
     throw new Error(`--out ${out}: is a folder; give a file name such as results.json`);
   return file;
 }
