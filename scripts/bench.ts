@@ -125,7 +125,8 @@ async function bench(options: BenchOptions): Promise<void> {
         log(
           `run ${run}/${options.runs} ${scenario}: ${Math.round(m.requestsPerSecond)} req/s, p50 ${m.latency.p50.toFixed(2)} p95 ${m.latency.p95.toFixed(2)} p99 ${m.latency.p99.toFixed(2)} ms, ${m.errors} errors`,
         );
-        if (result.pauses) log(`run ${run}/${options.runs} ${scenario}: ${formatPauses(result.pauses)}`);
+        if (result.pauses)
+          log(`run ${run}/${options.runs} ${scenario}: ${formatPauses(result.pauses, m.requests)}`);
         context = { ...context, rates: { ...context.rates, [scenario]: m.requestsPerSecond } };
       }
     }

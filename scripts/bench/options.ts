@@ -54,8 +54,9 @@ options:
   --node-flags="F"   Node and V8 flags for every service, after the image's own (a later flag
                      wins), e.g. --node-flags="--single-threaded-gc"; the report names them
   --gc-log           record each service's pauses over 5 ms (GCs by kind, event-loop stalls) and
-                     log, per scenario, each one's full GCs, its longest pause and the pauses
-                     under way when the open loop's backlog peaked (also in --out's runs)
+                     log, per scenario, each one's full GCs, its longest pause, the pauses
+                     under way when the open loop's backlog peaked, and the bytes its
+                     scavenges promoted per request (also in --out's runs)
   --help             this text
 
 environment: LOG_LEVEL (the services', default info), PLATFORM_* as for npm start`;

@@ -31,6 +31,10 @@ describe("pause-watch.ts, loaded into a process", () => {
     expect(stall!.at).toBeGreaterThanOrEqual(started);
     expect(stall!.at).toBeLessThanOrEqual(Date.now());
     expect(pauses.some((p) => p.what === "mark-compact")).toBe(true);
+    // The million objects outlived the scavenges that ran while they were made.
+    const promoted = pauses.filter((p) => p.what === "promoted");
+    expect(promoted.length).toBeGreaterThanOrEqual(1);
+    expect(promoted.reduce((sum, p) => sum + p.bytes!, 0)).toBeGreaterThan(10_000_000);
   });
 });
 
@@ -42,10 +46,14 @@ describe("summarizePauses", () => {
       { at: 4_000, ms: 66, what: "mark-compact" },
       { at: 4_000, ms: 70, what: "event-loop stall" },
       { at: 6_000, ms: 6, what: "scavenge" },
+      { at: 900, ms: 0, what: "promoted", bytes: 7_000_000 }, // the second before the window
+      { at: 1_900, ms: 0, what: "promoted", bytes: 2_000_000 },
+      { at: 4_100, ms: 0, what: "promoted", bytes: 1_000_000 },
     ],
     gateway: [
       { at: 4_150, ms: 12, what: "scavenge" },
       { at: 7_000, ms: 24, what: "scavenge" },
+      { at: 10_500, ms: 0, what: "promoted", bytes: 9_000_000 }, // after it
     ],
     orders: [],
   };
@@ -56,9 +64,15 @@ describe("summarizePauses", () => {
       markCompacts: 2,
       markCompactMs: 96,
       longest: { at: 4_000, ms: 70, what: "event-loop stall" },
+      promotedBytes: 3_000_000,
     });
-    expect(byProcess["gateway"]?.markCompacts).toBe(0);
-    expect(byProcess["orders"]).toEqual({ markCompacts: 0, markCompactMs: 0, longest: undefined });
+    expect(byProcess["gateway"]).toMatchObject({ markCompacts: 0, promotedBytes: 0 });
+    expect(byProcess["orders"]).toEqual({
+      markCompacts: 0,
+      markCompactMs: 0,
+      longest: undefined,
+      promotedBytes: 0,
+    });
   });
 
   it("names the pauses under way as the backlog peaked, longest first", () => {
@@ -77,5 +91,11 @@ describe("summarizePauses", () => {
       "pauses over 5 ms: catalog 2 full GC(s) 96 ms, longest event-loop stall 70 ms; gateway 0 full GC(s) 0 ms, longest scavenge 24 ms; at the backlog's peak: catalog event-loop stall 70 ms, catalog mark-compact 66 ms, gateway scavenge 12 ms",
     );
     expect(formatPauses(summarizePauses({ orders: [] }, 0, 1))).toBe("pauses over 5 ms: none");
+  });
+
+  it("adds what each process promoted per request of the window", () => {
+    expect(formatPauses(summarizePauses(logs, 900, 10_000), 1_000)).toMatch(
+      /; promoted per request: catalog 2\.9 KB$/,
+    );
   });
 });
