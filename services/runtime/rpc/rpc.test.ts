@@ -61,6 +61,11 @@ beforeAll(async () => {
         if (request.id === "accented") throw invalidArgument("id is malformed", { id: "pas un UUID « … »" });
         if (request.id === "boom") throw new Error("database password is hunter2");
         if (request.id === "encoded") return encodedAnswer;
+        if (request.id === "late") {
+          // Asks for its signal only after the deadline has passed.
+          await sleep(150);
+          cancellations.push(call.signal.aborted);
+        }
         if (request.id === "wait") {
           await sleep(5_000, undefined, { signal: call.signal }).catch(() => undefined);
           cancellations.push(call.signal.aborted);
@@ -244,6 +249,15 @@ describe("the server, to other gRPC implementations (grpc-js as the client)", ()
     expect(await answer).toContain("platform.catalog.v1.CatalogService");
     call.end();
     reflection.close();
+  });
+
+  it("gives a handler that first asks for its signal after the deadline an aborted one", async () => {
+    cancellations.length = 0;
+    await expect(client.getProduct({ id: "late" }, { timeoutMs: 50 })).rejects.toMatchObject({
+      code: Status.DEADLINE_EXCEEDED,
+    });
+    await expect.poll(() => cancellations).toEqual([true]);
+    cancellations.length = 0;
   });
 
   it("tells the handler when its caller cancels", async () => {
