@@ -7,6 +7,7 @@ import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
 import { unknownZone } from "../../contracts/telemetry-schema.js";
+import { LeanContextManager } from "./lean-context.js";
 import { createLogger, type Logger } from "./logger.js";
 import { RequestMetrics } from "./metrics.js";
 
@@ -44,6 +45,8 @@ export function startTelemetry(identity: TelemetryIdentity, env: NodeJS.ProcessE
       "cloud.availability_zone": identity.zone,
     }).merge(detectResources({ detectors: [envDetector] })),
     autoDetectResources: false,
+    // Contexts that a scavenge can free with their spans (lean-context.ts).
+    contextManager: new LeanContextManager(),
     // The runtime's own clients create spans (see tracing.ts); module patching cannot reach bundles.
     instrumentations: [],
     ...(exporting

@@ -5,6 +5,7 @@ import { traced } from "../tracing.js";
 import type { CallCredentials } from "./caller-identity.js";
 import { codec, methodPath } from "./descriptors.js";
 import { decodeGrpcMessage, decodeSingleFrame, encodeFrame } from "./frames.js";
+import { releaseWhenClosed, useLeanAsyncResourceBind } from "./http2-retention.js";
 import { Status } from "./wire.js";
 
 /** Callers name statuses from here, beside the client. */
@@ -77,6 +78,8 @@ export function createClient<S extends DescService>(
     caller?: CallCredentials;
   },
 ): Client<S> {
+  // Each request would otherwise leave its objects for the old generation (http2-retention.ts).
+  useLeanAsyncResourceBind();
   let session: http2.ClientHttp2Session | undefined;
   /** Sessions that completed their connection: a call failing on any other was never sent. */
   const connected = new WeakSet<http2.ClientHttp2Session>();
@@ -131,6 +134,7 @@ export function createClient<S extends DescService>(
               new RpcError(Status.UNAVAILABLE, `${target} unavailable: ${(err as Error).message}`, {}, true),
             );
           }
+          releaseWhenClosed(stream);
           /** Whether the server cannot have run the call: never connected, or the stream refused. */
           const unsent = () =>
             !connected.has(current) || stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM;

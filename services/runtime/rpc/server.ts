@@ -20,6 +20,7 @@ import type { CallerCheck } from "./caller-check.js";
 import { codec, descriptorSet, methodPath } from "./descriptors.js";
 import { Encoded } from "./encoded.js";
 import { type HostedRoute, hostedRoutes } from "./hosted-services.js";
+import { releaseWhenClosed } from "./http2-retention.js";
 import {
   answerable,
   type CallStatus,
@@ -155,6 +156,7 @@ export class RpcServer<S extends DescService = DescService> {
 
   #dispatch(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
     stream.on("error", () => undefined); // a reset by the caller; the call sees its signal
+    releaseWhenClosed(stream);
     const path = headers[":path"] ?? "";
     if (headers[":method"] !== "POST" || !String(headers["content-type"]).startsWith("application/grpc")) {
       if (!stream.headersSent) stream.respond({ ":status": 415 }, { endStream: true });
