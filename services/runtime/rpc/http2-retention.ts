@@ -21,21 +21,31 @@ import { AsyncResource } from "node:async_hooks";
 import type { Http2Stream } from "node:http2";
 
 /** A stream's own fields that Node's getters (`destroyed`, `readable`) still read after release. */
-const keptFields = new Set<string | symbol>(["_readableState", "_writableState", "_events", "_eventsCount"]);
+const keptFields = new Set<string | symbol>(["_readableState", "_writableState", "_eventsCount"]);
 
 const ignore = () => undefined;
 
 function release(stream: Http2Stream): void {
-  stream.removeAllListeners();
-  // A stray late error on a released stream must not become an uncaught exception.
-  stream.on("error", ignore);
   const fields = stream as unknown as Record<string | symbol, unknown>;
   for (const key of Reflect.ownKeys(stream)) if (!keptFields.has(key)) fields[key] = undefined;
+  // The listeners go at once (removeAllListeners would announce each one); a stray late
+  // error on a released stream must still not become an uncaught exception.
+  fields["_events"] = { __proto__: null, error: ignore };
+  fields["_eventsCount"] = 1;
 }
 
-function releaseNextTurn(this: Http2Stream): void {
+/** Streams closed this turn; one immediate releases them all. */
+let closed: Http2Stream[] = [];
+
+function releaseClosed(): void {
+  const streams = closed;
+  closed = [];
+  for (const stream of streams) release(stream);
+}
+
+function scheduleRelease(this: Http2Stream): void {
   // After one turn of the event loop nothing of Node's or ours touches a closed stream again.
-  setImmediate(release, this);
+  if (closed.push(this) === 1) setImmediate(releaseClosed);
 }
 
 /**
@@ -44,7 +54,7 @@ function releaseNextTurn(this: Http2Stream): void {
  * the old generation. The caller must not use the stream after its 'close' event.
  */
 export function releaseWhenClosed(stream: Http2Stream): void {
-  stream.once("close", releaseNextTurn);
+  stream.on("close", scheduleRelease);
 }
 
 type Fn = (...args: unknown[]) => unknown;
