@@ -21,7 +21,7 @@ import { AsyncResource } from "node:async_hooks";
 import type { Http2Stream } from "node:http2";
 
 /** A stream's own fields that Node's getters (`destroyed`, `readable`) still read after release. */
-const keptFields = new Set<string | symbol>(["_readableState", "_writableState", "_eventsCount"]);
+const keptFields = new Set<string | symbol>(["_readableState", "_writableState"]);
 
 const ignore = () => undefined;
 
